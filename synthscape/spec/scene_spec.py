@@ -1,0 +1,264 @@
+"""The resolved scene spec: everything one frame needs, with no randomness left.
+
+A :class:`SceneSpec` is sampled from a recipe and a frame seed (see
+:mod:`synthscape.spec.sample`) and realized by the Blender layer. Its JSON form
+(:func:`spec_to_json`) is the record that reproduces the frame; it is byte-stable
+for a given seed because every float is rounded to a fixed precision.
+
+Conventions:
+    * World frame: right-handed, Z up, metres. The ground plane is z = 0.
+    * Rotations are XYZ Euler angles in radians (Blender's default order).
+    * Colours are linear RGB in [0, 1].
+    * Camera matrices use the OpenCV convention (x right, y down, z forward):
+      ``K`` is 3x3 in pixels, ``world_to_camera`` is 4x4.
+    * Instance id 0 is the background (ground, world); objects count from 1.
+    * Category id 0 is the background; recipe categories count from 1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Vec3 = tuple[float, float, float]
+Matrix = tuple[tuple[float, ...], ...]
+
+PrimitiveShape = Literal["cube", "sphere", "cylinder", "cone", "torus", "monkey", "plane"]
+LightKind = Literal["sun", "point", "area"]
+DeviceRequest = Literal["auto", "cpu", "gpu"]
+
+
+@dataclass(frozen=True)
+class TextureMapping:
+    """How an image or procedural texture sits on a surface."""
+
+    projection: Literal["box", "uv"] = "box"
+    """Box (tri-planar) projection in object space, or the mesh's UV map."""
+    scale: float = 1.0
+    """Texture repeats per metre (box) or per UV unit."""
+    rotation: float = 0.0
+    """Rotation of the texture about its normal, radians."""
+    offset: tuple[float, float] = (0.0, 0.0)
+    """Texture-space offset, in texture units."""
+
+
+@dataclass(frozen=True)
+class TextureSource:
+    """Where an image texture came from, for provenance in ``dataset.json``."""
+
+    provider: str
+    """``file``, ``folder``, ``procedural`` or an API provider such as ``openai``."""
+    model: str | None = None
+    prompt: str | None = None
+    ai_generated: bool = False
+
+
+@dataclass(frozen=True)
+class MaterialSpec:
+    """A Principled BSDF material."""
+
+    base_color: Vec3 = (0.8, 0.8, 0.8)
+    roughness: float = 0.5
+    metallic: float = 0.0
+    texture_path: str | None = None
+    """Absolute path of an image texture multiplied into the base colour."""
+    texture_mapping: TextureMapping = TextureMapping()
+    texture_source: TextureSource | None = None
+    noise_scale: float | None = None
+    """Scale of a procedural noise texture mixed into the base colour; None = off."""
+    noise_strength: float = 0.0
+    """How much the noise darkens/lightens the base colour, 0..1."""
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    """A labelled category with a stable id."""
+
+    id: int
+    name: str
+    kitti_type: str | None = None
+    """KITTI object type (Car, Pedestrian, Cyclist, ...); None = not exported to KITTI."""
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """One object instance in the scene."""
+
+    instance_id: int
+    """1-based id written into the object-index pass and ``instance/*.png``."""
+    category_id: int
+    shape: PrimitiveShape | Literal["mesh"]
+    location: Vec3
+    """World position of the object origin, metres."""
+    rotation: Vec3
+    """XYZ Euler rotation, radians."""
+    scale: Vec3
+    material: MaterialSpec
+    mesh_path: str | None = None
+    """Absolute path of a .obj/.ply/.glb/.stl file when ``shape == 'mesh'``."""
+    bbox_min: Vec3 = (-1.0, -1.0, -1.0)
+    """Axis-aligned bounds of the unscaled, unrotated shape in its own frame, metres."""
+    bbox_max: Vec3 = (1.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class LightSpec:
+    """A light. ``energy`` is W for point/area lights and W/m^2 (strength) for sun."""
+
+    kind: LightKind
+    location: Vec3
+    rotation: Vec3
+    energy: float
+    color: Vec3
+    """Linear RGB from the colour temperature."""
+    temperature_k: float
+    size: float = 0.1
+    """Radius (point), edge length (area) or angular diameter in radians (sun)."""
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """The world background and ambient light."""
+
+    color: Vec3 = (0.05, 0.05, 0.05)
+    strength: float = 1.0
+    hdri_path: str | None = None
+    hdri_rotation: float = 0.0
+    """Rotation of the HDRI about the world Z axis, radians."""
+
+
+@dataclass(frozen=True)
+class GroundSpec:
+    """The ground plane at z = 0, centred at the origin (instance id 0)."""
+
+    size: tuple[float, float]
+    """Extent along x and y, metres."""
+    material: MaterialSpec
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """A pinhole camera. Matrices are OpenCV-convention (see module docstring)."""
+
+    width: int
+    height: int
+    focal_length_mm: float
+    sensor_width_mm: float
+    K: Matrix
+    """3x3 intrinsics in pixels."""
+    world_to_camera: Matrix
+    """4x4 rigid transform from world to OpenCV camera coordinates."""
+    clip_start: float = 0.01
+    clip_end: float = 1000.0
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    """Cycles settings for the frame."""
+
+    samples: int = 16
+    denoise: bool = False
+    device: DeviceRequest = "auto"
+    min_pixel_area: int = 16
+    """Instances with fewer visible pixels get no annotation."""
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    """Everything needed to render and label one frame."""
+
+    frame_index: int
+    dataset_seed: int
+    camera: CameraSpec
+    ground: GroundSpec | None
+    objects: tuple[ObjectSpec, ...]
+    lights: tuple[LightSpec, ...]
+    world: WorldSpec
+    render: RenderSpec
+    categories: tuple[CategorySpec, ...]
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Optional sections added by other modules (e.g. ``lidar``), JSON-serializable."""
+
+    def category_of(self, instance_id: int) -> CategorySpec:
+        """The category of an object instance."""
+        obj = next(o for o in self.objects if o.instance_id == instance_id)
+        return next(c for c in self.categories if c.id == obj.category_id)
+
+    def instance_to_category(self) -> dict[int, int]:
+        """Map from instance id to category id (background 0 -> 0)."""
+        return {0: 0, **{o.instance_id: o.category_id for o in self.objects}}
+
+
+FLOAT_DIGITS = 9
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float):
+        rounded = round(value, FLOAT_DIGITS)
+        return 0.0 if rounded == 0 else rounded
+    if isinstance(value, dict):
+        return {k: _round(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_round(v) for v in value]
+    return value
+
+
+def spec_to_dict(spec: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a spec dataclass, floats rounded to 9 decimals."""
+    return _round(dataclasses.asdict(spec))
+
+
+def spec_to_json(spec: SceneSpec) -> str:
+    """Canonical JSON of a scene spec: sorted keys, rounded floats, stable bytes."""
+    return json.dumps(spec_to_dict(spec), sort_keys=True, indent=1)
+
+
+def _tuples(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        kwargs[f.name] = _tuples(data[f.name])
+    return cls(**kwargs)
+
+
+def _material_from_dict(data: dict[str, Any]) -> MaterialSpec:
+    data = dict(data)
+    data["texture_mapping"] = _build(TextureMapping, data.get("texture_mapping") or {})
+    if data.get("texture_source"):
+        data["texture_source"] = _build(TextureSource, data["texture_source"])
+    return MaterialSpec(**{k: _tuples(v) if k not in ("texture_mapping", "texture_source") else v
+                           for k, v in data.items()})
+
+
+def spec_from_dict(data: dict[str, Any]) -> SceneSpec:
+    """Rebuild a :class:`SceneSpec` from :func:`spec_to_dict` output."""
+    objects = []
+    for o in data["objects"]:
+        o = dict(o)
+        o["material"] = _material_from_dict(o["material"])
+        objects.append(ObjectSpec(**{k: _tuples(v) if k != "material" else v for k, v in o.items()}))
+    ground = None
+    if data.get("ground"):
+        ground = GroundSpec(size=tuple(data["ground"]["size"]),
+                            material=_material_from_dict(data["ground"]["material"]))
+    return SceneSpec(
+        frame_index=data["frame_index"],
+        dataset_seed=data["dataset_seed"],
+        camera=_build(CameraSpec, data["camera"]),
+        ground=ground,
+        objects=tuple(objects),
+        lights=tuple(_build(LightSpec, x) for x in data["lights"]),
+        world=_build(WorldSpec, data["world"]),
+        render=_build(RenderSpec, data["render"]),
+        categories=tuple(_build(CategorySpec, c) for c in data["categories"]),
+        extras=data.get("extras", {}),
+    )
