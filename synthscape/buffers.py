@@ -8,6 +8,24 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class SceneMesh:
+    """The evaluated scene's triangles in world coordinates, for ray casting (LiDAR).
+
+    Attributes:
+        vertices: (N, 3) float32 world positions, metres.
+        triangles: (M, 3) int32 vertex indices.
+        triangle_instance: (M,) uint16 instance id of each triangle (0 = ground/background).
+        triangle_reflectivity: (M,) float32 diffuse reflectivity in [0, 1] of each triangle's
+            material (luminance of the base colour), for LiDAR intensity.
+    """
+
+    vertices: np.ndarray
+    triangles: np.ndarray
+    triangle_instance: np.ndarray
+    triangle_reflectivity: np.ndarray
+
+
+@dataclass(frozen=True)
 class FrameBuffers:
     """The passes of one Cycles render, as numpy arrays (row 0 is the image top).
 
@@ -17,12 +35,15 @@ class FrameBuffers:
             ``inf`` where no surface was hit.
         normal: (H, W, 3) float32, world-space unit normals; 0 where no hit.
         instance: (H, W) uint16, instance id per pixel (0 = background/ground).
+        mesh: the scene's triangles when a LiDAR is requested (``spec.extras['lidar']``).
     """
 
     rgb: np.ndarray
     depth: np.ndarray
     normal: np.ndarray
     instance: np.ndarray
+    mesh: SceneMesh | None = None
+    """World triangles of the frame, exported only when the spec asks for LiDAR."""
 
     @property
     def height(self) -> int:
