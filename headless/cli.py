@@ -1,0 +1,134 @@
+"""The ``synthscape`` command line (click). Thin: every command calls library functions.
+
+Exit codes: 0 success, 2 bad input (recipe, paths, options), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from headless.progress import FrameProgress
+from synthscape.errors import SynthscapeError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn bad-input errors into one readable message and exit 2; anything else exits 1."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SynthscapeError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence of the CLI
+            logging.getLogger("synthscape").debug("internal error", exc_info=True)
+            click.echo(f"internal error: {type(error).__name__}: {error}\n"
+                       "Run again with --verbose for a traceback, and please report it.", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+def parse_resolution(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    """Parse ``WxH``."""
+    if value is None:
+        return None
+    try:
+        width, height = (int(v) for v in value.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: use WIDTHxHEIGHT, e.g. 640x480") from None
+    if not (1 <= width <= 16384 and 1 <= height <= 16384):
+        raise click.BadParameter(f"{value!r}: width and height must be in 1..16384")
+    return (width, height)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--verbose", "-v", is_flag=True, help="Log debug messages and show tracebacks.")
+@click.version_option(package_name="synthscape")
+def main(verbose: bool) -> None:
+    """Turn a YAML scene recipe into a labeled synthetic dataset."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@main.command()
+@click.argument("recipe", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Dataset folder (created; existing complete frames are kept).")
+@click.option("--frames", type=click.IntRange(min=1), help="Number of frames (default: the recipe's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Dataset seed (default: the recipe's).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), help="Cycles device (default: recipe).")
+@click.option("--resolution", callback=parse_resolution, help="WIDTHxHEIGHT, overrides the recipe.")
+@click.option("--samples", type=click.IntRange(min=1), help="Cycles samples, overrides the recipe.")
+@friendly_errors
+def render(recipe: Path, out_dir: Path, frames: int | None, seed: int | None, device: str | None,
+           resolution: tuple[int, int] | None, samples: int | None) -> None:
+    """Render RECIPE into a dataset under --out."""
+    from headless.render_command import run_render
+
+    run_render(recipe, out_dir, frames=frames, seed=seed, device=device, resolution=resolution,
+               samples=samples, progress_factory=FrameProgress)
+
+
+@main.command()
+@click.argument("recipe", type=click.Path(dir_okay=False, path_type=Path))
+@friendly_errors
+def validate(recipe: Path) -> None:
+    """Check RECIPE against the schema without rendering."""
+    from synthscape.recipe.load import load_recipe, resolve_categories
+    from synthscape.spec.sample import sample_scene
+
+    loaded = load_recipe(recipe)
+    resolve_categories(loaded)
+    spec = sample_scene(loaded, loaded.seed, 0)
+    names = ", ".join(f"{c.id}:{c.name}" for c in spec.categories)
+    click.echo(f"{recipe}: ok — {len(loaded.objects)} object group(s), categories {names}; "
+               f"frame 0 has {len(spec.objects)} object(s)")
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_png", type=click.Path(dir_okay=False, path_type=Path),
+              help="Contact sheet PNG (default: DATASET/preview.png).")
+@click.option("--max-frames", type=click.IntRange(min=1), default=4, show_default=True)
+@friendly_errors
+def preview(dataset: Path, out_png: Path | None, max_frames: int) -> None:
+    """Write a contact sheet of DATASET: RGB with boxes and masks, depth, instances."""
+    from synthscape.preview import write_contact_sheet
+
+    target = out_png or dataset / "preview.png"
+    write_contact_sheet(dataset, target, max_frames=max_frames)
+    click.echo(f"wrote {target}")
+
+
+def register_optional_commands() -> None:
+    """Add the commands that live in their own modules under ``headless/commands``."""
+    import importlib
+
+    for name in ("augment", "merge", "status", "build_extension"):
+        try:
+            module = importlib.import_module(f"headless.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"headless.commands.{name}":
+                raise
+            continue
+        main.add_command(getattr(module, name))
+
+
+register_optional_commands()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Pydantic field types for recipe values that may be constants or distributions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import BeforeValidator, PlainSerializer, ValidationInfo
+from pydantic.functional_validators import AfterValidator
+
+from synthscape.recipe.distributions import (
+    Choice,
+    Constant,
+    Distribution,
+    Normal,
+    Uniform,
+    parse_distribution,
+)
+
+
+def _describe_range(ge: float | None, le: float | None, gt: float | None) -> str:
+    parts = []
+    if gt is not None:
+        parts.append(f"> {gt}")
+    if ge is not None:
+        parts.append(f">= {ge}")
+    if le is not None:
+        parts.append(f"<= {le}")
+    return " and ".join(parts)
+
+
+def _check_number(value: Any, integer: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected {'an integer' if integer else 'a number'}, got {value!r}")
+    if integer and not float(value).is_integer():
+        raise ValueError(f"expected an integer, got {value!r}")
+
+
+def _number_validator(ge: float | None, le: float | None, gt: float | None,
+                      integer: bool) -> Callable[[Any], Distribution]:
+    def validate(raw: Any) -> Distribution:
+        dist = parse_distribution(raw)
+        if isinstance(dist, (Constant, Choice)):
+            for value in (dist.values if isinstance(dist, Choice) else (dist.value,)):
+                _check_number(value, integer)
+        if integer and isinstance(dist, (Uniform, Normal)):
+            raise ValueError("this field takes integers: use a number, {randint: [a, b]} or {choice: [...]}")
+        low, high = dist.bounds()
+        allowed = _describe_range(ge, le, gt)
+        if ((ge is not None and low < ge) or (gt is not None and low <= gt)
+                or (le is not None and high > le)):
+            unbounded = " (clip a normal distribution to stay in range)" if math.isinf(low) or math.isinf(high) else ""
+            got = f"got {dist.value!r}" if isinstance(dist, Constant) else \
+                f"{dist.to_recipe()!r} can give values in [{low}, {high}]{unbounded}"
+            raise ValueError(f"values must be {allowed}; {got}")
+        if isinstance(dist, Constant) and integer:
+            return Constant(int(dist.value))
+        if isinstance(dist, Constant):
+            return Constant(float(dist.value))
+        return dist
+
+    return validate
+
+
+def _serialize(dist: Any) -> Any:
+    return dist.to_recipe()
+
+
+def Number(*, ge: float | None = None, le: float | None = None,  # noqa: N802 - a type factory
+           gt: float | None = None) -> Any:
+    """A float field that accepts a constant or a distribution, range-checked."""
+    return Annotated[Any, BeforeValidator(_number_validator(ge, le, gt, False)),
+                     PlainSerializer(_serialize)]
+
+
+def Integer(*, ge: int | None = None, le: int | None = None) -> Any:  # noqa: N802
+    """An integer field that accepts a constant, ``randint`` or ``choice``, range-checked."""
+    return Annotated[Any, BeforeValidator(_number_validator(ge, le, None, True)),
+                     PlainSerializer(_serialize)]
+
+
+@dataclass(frozen=True)
+class VectorDist:
+    """A fixed-length vector whose components are distributions, or a choice of vectors."""
+
+    components: tuple[Distribution, ...] | None = None
+    choice: Choice | None = None
+
+    def sample(self, rng: np.random.Generator) -> tuple[float, ...]:
+        """Draw one vector."""
+        if self.choice is not None:
+            return tuple(float(v) for v in self.choice.sample(rng))
+        assert self.components is not None
+        return tuple(float(c.sample(rng)) for c in self.components)
+
+    def to_recipe(self) -> Any:
+        """The recipe form."""
+        if self.choice is not None:
+            return self.choice.to_recipe()
+        assert self.components is not None
+        return [c.to_recipe() for c in self.components]
+
+
+def _vector_validator(length: int, ge: float | None, le: float | None) -> Callable[[Any], VectorDist]:
+    component = _number_validator(ge, le, None, False)
+
+    def validate(raw: Any) -> VectorDist:
+        if isinstance(raw, VectorDist):
+            return raw
+        if isinstance(raw, dict):
+            dist = parse_distribution(raw)
+            if not isinstance(dist, Choice):
+                raise ValueError(f"a vector takes a list of {length} values or {{choice: [[...], ...]}}")
+            for vector in dist.values:
+                if not isinstance(vector, list) or len(vector) != length:
+                    raise ValueError(f"each choice must be a list of {length} numbers, got {vector!r}")
+                for value in vector:
+                    component(value)
+            return VectorDist(choice=dist)
+        if not isinstance(raw, list) or len(raw) != length:
+            raise ValueError(f"expected a list of {length} values, got {raw!r}")
+        return VectorDist(components=tuple(component(v) for v in raw))
+
+    return validate
+
+
+def Vector(length: int = 3, *, ge: float | None = None, le: float | None = None) -> Any:  # noqa: N802
+    """A vector field: a list of numbers/distributions, or a choice of whole vectors."""
+    return Annotated[Any, BeforeValidator(_vector_validator(length, ge, le)),
+                     PlainSerializer(_serialize)]
+
+
+Color = Vector(3, ge=0.0, le=1.0)
+"""Linear RGB in [0, 1]: ``[r, g, b]`` (each may be a distribution) or ``{choice: [[r, g, b], ...]}``."""
+
+
+def _resolve_existing_path(suffixes: tuple[str, ...]) -> Callable[[str | None, ValidationInfo], str | None]:
+    def validate(value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        base = Path((info.context or {}).get("base_dir", "."))
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else (base / path)
+        if suffixes and path.suffix.lower() not in suffixes:
+            raise ValueError(f"{value!r} has an unsupported file type; use one of {', '.join(suffixes)}")
+        if not path.is_file():
+            raise ValueError(f"file not found: {path} (paths are relative to the recipe's folder)")
+        return str(path.resolve())
+
+    return validate
+
+
+def ExistingFile(*suffixes: str) -> Any:  # noqa: N802
+    """A path to an existing file, resolved against the recipe's folder."""
+    return Annotated[str | None, AfterValidator(_resolve_existing_path(tuple(suffixes)))]

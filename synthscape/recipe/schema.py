@@ -1,0 +1,228 @@
+"""The recipe schema: frozen pydantic models, unknown keys are errors.
+
+Every numeric field takes a constant or a distribution (see
+:mod:`synthscape.recipe.distributions`). Angles in recipes are degrees; the sampler
+converts them to radians for the spec.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from synthscape.recipe.fields import Color, ExistingFile, Integer, Number, Vector
+
+MESH_SUFFIXES = (".obj", ".ply", ".glb", ".gltf", ".stl")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".webp")
+
+Primitive = Literal["cube", "sphere", "cylinder", "cone", "torus", "monkey"]
+
+
+class RecipeModel(BaseModel):
+    """Base for recipe sections: frozen, unknown keys rejected, field docstrings kept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              validate_default=True)
+
+
+class TextureMappingRecipe(RecipeModel):
+    """How a texture is laid on a surface."""
+
+    projection: Literal["box", "uv"] = "box"
+    """``box``: tri-planar projection in object space; ``uv``: the mesh's UV map."""
+    scale: Number(gt=0) = 1.0
+    """Repeats per metre (box) or per UV unit."""
+    rotation: Number() = 0.0
+    """Rotation about the surface normal, degrees."""
+    offset: Vector(2) = [0.0, 0.0]
+    """Offset in texture units."""
+
+
+class ImageTextureRecipe(RecipeModel):
+    """An image file used as the base-colour texture."""
+
+    source: Literal["file"] = "file"
+    path: ExistingFile(*IMAGE_SUFFIXES)
+    """Image file, relative to the recipe's folder."""
+    mapping: TextureMappingRecipe = TextureMappingRecipe()
+
+
+class NoiseRecipe(RecipeModel):
+    """Procedural noise mixed into the base colour."""
+
+    scale: Number(gt=0) = 5.0
+    """Noise frequency (Blender Noise Texture scale)."""
+    strength: Number(ge=0, le=1) = 0.3
+    """How strongly the noise modulates the base colour."""
+
+
+class MaterialRecipe(RecipeModel):
+    """A Principled BSDF material."""
+
+    base_color: Color = [0.8, 0.8, 0.8]
+    """Linear RGB in [0, 1]."""
+    roughness: Number(ge=0, le=1) = 0.5
+    metallic: Number(ge=0, le=1) = 0.0
+    texture: ImageTextureRecipe | None = None
+    noise: NoiseRecipe | None = None
+
+
+class CategoryRecipe(RecipeModel):
+    """A category with an optional fixed id and KITTI type."""
+
+    name: str = Field(min_length=1)
+    id: int | None = Field(default=None, ge=1, le=65535)
+    """Stable category id; default: order of first appearance in ``objects``, from 1."""
+    kitti_type: str | None = None
+    """KITTI type (Car, Van, Truck, Pedestrian, Person_sitting, Cyclist, Tram, Misc)."""
+
+
+class ObjectGroupRecipe(RecipeModel):
+    """A group of objects of one category: a primitive or a mesh file."""
+
+    category: str = Field(min_length=1)
+    shape: Primitive | None = None
+    """A Blender primitive. Give exactly one of ``shape`` and ``mesh``."""
+    mesh: ExistingFile(*MESH_SUFFIXES) = None
+    """A mesh file (.obj, .ply, .glb, .gltf, .stl), relative to the recipe's folder."""
+    count: Integer(ge=0, le=1000) = 1
+    scale: Number(gt=0) = 1.0
+    """Uniform scale factor applied to the shape (primitives span 2 units at scale 1)."""
+    yaw: Number() = {"uniform": [0.0, 360.0]}
+    """Rotation about the vertical axis, degrees."""
+    location: Vector(3) | None = None
+    """Fixed position of the object's origin; skips placement (needs count 1)."""
+    material: MaterialRecipe = MaterialRecipe()
+    kitti_type: str | None = None
+    """Shortcut for the category's KITTI type."""
+
+    @model_validator(mode="after")
+    def _one_geometry(self) -> ObjectGroupRecipe:
+        if (self.shape is None) == (self.mesh is None):
+            raise ValueError("give exactly one of 'shape' (a primitive) and 'mesh' (a file)")
+        if self.location is not None and self.count.bounds() != (1, 1):
+            raise ValueError("'location' fixes one object: set count: 1")
+        return self
+
+
+class PlacementRecipe(RecipeModel):
+    """Placement of objects on the ground plane without overlapping footprints."""
+
+    area: Vector(2, ge=0) = [1.0, 1.0]
+    """Extent (x, y) in metres of the rectangle, centred on the origin, where objects are placed."""
+    min_gap: Number(ge=0) = 0.01
+    """Minimum clearance between object footprints, metres."""
+    max_tries: int = Field(default=200, ge=1, le=100000)
+    """Attempts per object before giving up on it."""
+    on_failure: Literal["skip", "error"] = "skip"
+    """What to do with an object that does not fit: drop it, or fail the frame."""
+
+
+class GroundRecipe(RecipeModel):
+    """The ground plane at z = 0."""
+
+    size: Vector(2, ge=0) = [2.0, 2.0]
+    material: MaterialRecipe = MaterialRecipe(base_color=[0.5, 0.5, 0.5])
+
+
+class LightRecipe(RecipeModel):
+    """A group of lights placed on a sphere around the scene target."""
+
+    type: Literal["sun", "point", "area"] = "point"
+    count: Integer(ge=0, le=64) = 1
+    intensity: Number(ge=0) = 500.0
+    """Watts for point/area lights, W/m^2 (strength) for sun lights."""
+    temperature: Number(ge=1000, le=40000) = 6500.0
+    """Colour temperature, kelvin."""
+    distance: Number(ge=0) = 3.0
+    elevation: Number(ge=-90, le=90) = {"uniform": [30.0, 80.0]}
+    """Degrees above the horizon."""
+    azimuth: Number() = {"uniform": [0.0, 360.0]}
+    size: Number(ge=0) = 0.2
+    """Radius (point), edge (area) in metres, or angular diameter in degrees (sun)."""
+
+
+class WorldRecipe(RecipeModel):
+    """Background and ambient light."""
+
+    color: Color = [0.05, 0.05, 0.05]
+    strength: Number(ge=0) = 1.0
+    hdri: ExistingFile(".hdr", ".exr") = None
+    """Environment map, relative to the recipe's folder; replaces ``color``."""
+    hdri_rotation: Number() = {"uniform": [0.0, 360.0]}
+    """Rotation of the environment about the vertical, degrees."""
+
+
+class CameraRecipe(RecipeModel):
+    """A pinhole camera looking at a target from a sampled distance and direction."""
+
+    resolution: tuple[int, int] = (640, 480)
+    """Width and height in pixels."""
+    focal_length: Number(gt=0) | None = None
+    """Focal length in millimetres. Give this or ``fov`` (default 35 mm)."""
+    fov: Number(gt=0, le=179) | None = None
+    """Horizontal field of view in degrees."""
+    sensor_width: float = Field(default=36.0, gt=0)
+    """Sensor width in millimetres."""
+    target: Vector(3) = [0.0, 0.0, 0.0]
+    """Point the camera looks at."""
+    target_jitter: Number(ge=0) = 0.0
+    """Uniform random offset (metres, each axis) added to the target."""
+    distance: Number(gt=0) = 2.0
+    elevation: Number(ge=-90, le=90) = 45.0
+    """Degrees above the target's horizontal plane."""
+    azimuth: Number() = {"uniform": [0.0, 360.0]}
+    """Degrees counter-clockwise from +x around the vertical."""
+    location: Vector(3) | None = None
+    """Fixed camera position; overrides distance/elevation/azimuth."""
+    clip_start: float = Field(default=0.01, gt=0)
+    clip_end: float = Field(default=1000.0, gt=0)
+
+    @model_validator(mode="after")
+    def _focal_or_fov(self) -> CameraRecipe:
+        if self.focal_length is not None and self.fov is not None:
+            raise ValueError("give either 'focal_length' or 'fov', not both")
+        if min(self.resolution) < 1 or max(self.resolution) > 16384:
+            raise ValueError("resolution must be two integers in [1, 16384]")
+        return self
+
+
+class RenderRecipe(RecipeModel):
+    """Cycles settings."""
+
+    samples: int = Field(default=64, ge=1, le=65536)
+    denoise: bool = True
+    device: Literal["auto", "cpu", "gpu"] = "auto"
+    min_pixel_area: int = Field(default=16, ge=0)
+    """Instances with fewer visible pixels get no annotation."""
+
+
+class Recipe(RecipeModel):
+    """A scene recipe: what to randomize and how."""
+
+    schema_version: Literal[1] = 1
+    name: str = "scene"
+    description: str = ""
+    seed: int = Field(default=0, ge=0)
+    """Default dataset seed (``--seed`` overrides)."""
+    frames: int = Field(default=10, ge=1)
+    """Default frame count (``--frames`` overrides)."""
+    categories: list[CategoryRecipe] = []
+    objects: list[ObjectGroupRecipe] = Field(min_length=1)
+    placement: PlacementRecipe = PlacementRecipe()
+    ground: GroundRecipe | None = GroundRecipe()
+    lights: list[LightRecipe] = [LightRecipe()]
+    world: WorldRecipe = WorldRecipe()
+    camera: CameraRecipe = CameraRecipe()
+    render: RenderRecipe = RenderRecipe()
+
+    @model_validator(mode="after")
+    def _categories_consistent(self) -> Recipe:
+        names = [c.name for c in self.categories]
+        if len(set(names)) != len(names):
+            raise ValueError("category names in 'categories' must be unique")
+        ids = [c.id for c in self.categories if c.id is not None]
+        if len(set(ids)) != len(ids):
+            raise ValueError("category ids in 'categories' must be unique")
+        return self

@@ -1,0 +1,221 @@
+"""Sampling a :class:`SceneSpec` from a recipe and a frame seed (pure Python/numpy).
+
+Frame ``i`` of a dataset with seed ``S`` draws from one generator,
+``default_rng(SeedSequence([S, i]))``, in a fixed order: camera, objects, lights,
+world. The result depends on nothing else, so frames can be split across processes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from synthscape.errors import SynthscapeError
+from synthscape.recipe.load import resolve_categories
+from synthscape.recipe.schema import (
+    CameraRecipe,
+    LightRecipe,
+    MaterialRecipe,
+    ObjectGroupRecipe,
+    Recipe,
+    RenderRecipe,
+    WorldRecipe,
+)
+from synthscape.spec.camera import aim_euler, focal_from_fov, intrinsics, look_at, spherical_offset
+from synthscape.spec.colors import kelvin_to_linear_rgb
+from synthscape.spec.placement import Footprint, footprint_radius, place_footprint
+from synthscape.spec.scene_spec import (
+    CameraSpec,
+    CategorySpec,
+    GroundSpec,
+    LightSpec,
+    MaterialSpec,
+    ObjectSpec,
+    RenderSpec,
+    SceneSpec,
+    TextureMapping,
+    TextureSource,
+    WorldSpec,
+)
+from synthscape.spec.shapes import shape_bounds
+
+DEFAULT_FOCAL_MM = 35.0
+
+
+class PlacementError(SynthscapeError):
+    """An object could not be placed and the recipe says ``on_failure: error``."""
+
+
+def frame_rng(dataset_seed: int, frame_index: int) -> np.random.Generator:
+    """The one generator every random draw of a frame comes from."""
+    return np.random.default_rng(np.random.SeedSequence([dataset_seed, frame_index]))
+
+
+def _tuple3(values: Sequence[float]) -> tuple[float, float, float]:
+    return (float(values[0]), float(values[1]), float(values[2]))
+
+
+def sample_camera(camera: CameraRecipe, rng: np.random.Generator, target: np.ndarray,
+                  resolution: tuple[int, int] | None = None) -> CameraSpec:
+    """Intrinsics and a look-at pose for the frame, aimed near ``target``."""
+    width, height = resolution or camera.resolution
+    if camera.fov is not None:
+        focal = focal_from_fov(camera.fov.sample(rng), camera.sensor_width)
+    elif camera.focal_length is not None:
+        focal = camera.focal_length.sample(rng)
+    else:
+        focal = DEFAULT_FOCAL_MM
+    jitter = camera.target_jitter.sample(rng)
+    target = target + rng.uniform(-jitter, jitter, size=3)
+    if camera.location is not None:
+        eye = np.array(camera.location.sample(rng))
+    else:
+        distance = camera.distance.sample(rng)
+        elevation = camera.elevation.sample(rng)
+        azimuth = camera.azimuth.sample(rng)
+        eye = target + spherical_offset(distance, elevation, azimuth)
+    return CameraSpec(
+        width=int(width), height=int(height), focal_length_mm=float(focal),
+        sensor_width_mm=float(camera.sensor_width),
+        K=tuple(tuple(float(v) for v in row) for row in intrinsics(width, height, focal, camera.sensor_width)),
+        world_to_camera=tuple(tuple(float(v) for v in row) for row in look_at(eye, target)),
+        clip_start=camera.clip_start, clip_end=camera.clip_end,
+    )
+
+
+def sample_material(material: MaterialRecipe, rng: np.random.Generator,
+                    texture_pools: Mapping[str, Sequence[Any]] | None = None) -> MaterialSpec:
+    """Draw a material's parameters."""
+    base_color = _tuple3(material.base_color.sample(rng))
+    roughness = float(material.roughness.sample(rng))
+    metallic = float(material.metallic.sample(rng))
+    texture_path, mapping, source = None, TextureMapping(), None
+    if material.texture is not None:
+        tex = material.texture
+        texture_path = tex.path
+        source = TextureSource(provider="file")
+        offset = tex.mapping.offset.sample(rng)
+        mapping = TextureMapping(projection=tex.mapping.projection, scale=float(tex.mapping.scale.sample(rng)),
+                                 rotation=math.radians(tex.mapping.rotation.sample(rng)),
+                                 offset=(float(offset[0]), float(offset[1])))
+    noise_scale, noise_strength = None, 0.0
+    if material.noise is not None:
+        noise_scale = float(material.noise.scale.sample(rng))
+        noise_strength = float(material.noise.strength.sample(rng))
+    return MaterialSpec(base_color=base_color, roughness=roughness, metallic=metallic,
+                        texture_path=texture_path, texture_mapping=mapping, texture_source=source,
+                        noise_scale=noise_scale, noise_strength=noise_strength)
+
+
+def _sample_group_object(group: ObjectGroupRecipe, rng: np.random.Generator,
+                         category: CategorySpec, instance_id: int, placed: list[Footprint],
+                         recipe: Recipe, texture_pools: Mapping[str, Sequence[Any]] | None
+                         ) -> ObjectSpec | None:
+    shape = group.shape or "mesh"
+    bbox_min, bbox_max = shape_bounds(shape, group.mesh)
+    scale = float(group.scale.sample(rng))
+    yaw = math.radians(group.yaw.sample(rng))
+    material = sample_material(group.material, rng, texture_pools)
+    z = -bbox_min[2] * scale
+    if group.location is not None:
+        location = _tuple3(group.location.sample(rng))
+    else:
+        placement = recipe.placement
+        area = placement.area.sample(rng)
+        footprint = place_footprint(rng, footprint_radius(bbox_min, bbox_max, scale), (area[0], area[1]),
+                                    placed, placement.min_gap.sample(rng), placement.max_tries)
+        if footprint is None:
+            if placement.on_failure == "error":
+                raise PlacementError(f"could not place a {category.name!r} object without overlap in "
+                                     f"{placement.max_tries} tries: enlarge placement.area or lower counts")
+            return None
+        placed.append(footprint)
+        location = (footprint.x, footprint.y, z)
+    return ObjectSpec(instance_id=instance_id, category_id=category.id, shape=shape,
+                      location=location, rotation=(0.0, 0.0, yaw), scale=(scale, scale, scale),
+                      material=material, mesh_path=group.mesh, bbox_min=bbox_min, bbox_max=bbox_max)
+
+
+def sample_objects(recipe: Recipe, rng: np.random.Generator, categories: Sequence[CategorySpec],
+                   texture_pools: Mapping[str, Sequence[Any]] | None = None) -> tuple[ObjectSpec, ...]:
+    """Draw every object group's count, then each object's scale, yaw, material and position."""
+    by_name = {c.name: c for c in categories}
+    counts = [int(group.count.sample(rng)) for group in recipe.objects]
+    objects: list[ObjectSpec] = []
+    placed: list[Footprint] = []
+    for group, count in zip(recipe.objects, counts):
+        for _ in range(count):
+            obj = _sample_group_object(group, rng, by_name[group.category], len(objects) + 1,
+                                       placed, recipe, texture_pools)
+            if obj is not None:
+                objects.append(obj)
+    return tuple(objects)
+
+
+def sample_lights(lights: Sequence[LightRecipe], rng: np.random.Generator,
+                  target: np.ndarray) -> tuple[LightSpec, ...]:
+    """Draw each light group's count and each light's position, energy and colour."""
+    out: list[LightSpec] = []
+    for group in lights:
+        for _ in range(int(group.count.sample(rng))):
+            offset = spherical_offset(group.distance.sample(rng), group.elevation.sample(rng),
+                                      group.azimuth.sample(rng))
+            position = target + offset
+            temperature = float(group.temperature.sample(rng))
+            size = float(group.size.sample(rng))
+            out.append(LightSpec(
+                kind=group.type, location=_tuple3(position), rotation=aim_euler(position, target),
+                energy=float(group.intensity.sample(rng)), color=kelvin_to_linear_rgb(temperature),
+                temperature_k=temperature, size=math.radians(size) if group.type == "sun" else size))
+    return tuple(out)
+
+
+def sample_world(world: WorldRecipe, rng: np.random.Generator) -> WorldSpec:
+    """Draw the background colour, strength and HDRI rotation."""
+    return WorldSpec(color=_tuple3(world.color.sample(rng)), strength=float(world.strength.sample(rng)),
+                     hdri_path=world.hdri, hdri_rotation=math.radians(world.hdri_rotation.sample(rng)))
+
+
+def render_spec(render: RenderRecipe, *, samples: int | None = None, device: str | None = None) -> RenderSpec:
+    """Render settings from the recipe, with command-line overrides."""
+    return RenderSpec(samples=samples or render.samples, denoise=render.denoise,
+                      device=device or render.device, min_pixel_area=render.min_pixel_area)  # type: ignore[arg-type]
+
+
+def sample_scene(recipe: Recipe, dataset_seed: int, frame_index: int, *,
+                 resolution: tuple[int, int] | None = None, samples: int | None = None,
+                 device: str | None = None,
+                 texture_pools: Mapping[str, Sequence[Any]] | None = None) -> SceneSpec:
+    """Sample frame ``frame_index`` of the dataset with seed ``dataset_seed``.
+
+    Args:
+        recipe: a validated recipe.
+        dataset_seed: the dataset seed (``--seed``).
+        frame_index: 0-based frame number.
+        resolution: ``(width, height)`` overriding the recipe's camera resolution.
+        samples: Cycles samples overriding the recipe.
+        device: ``auto|cpu|gpu`` overriding the recipe.
+        texture_pools: generated textures by pool key (see :mod:`synthscape.textures`).
+
+    Returns:
+        The resolved spec; the same arguments always give the same spec.
+    """
+    rng = frame_rng(dataset_seed, frame_index)
+    categories = resolve_categories(recipe)
+    target = np.array(recipe.camera.target.sample(rng))
+    camera = sample_camera(recipe.camera, rng, target, resolution)
+    objects = sample_objects(recipe, rng, categories, texture_pools)
+    lights = sample_lights(recipe.lights, rng, target)
+    world = sample_world(recipe.world, rng)
+    ground = None
+    if recipe.ground is not None:
+        size = recipe.ground.size.sample(rng)
+        ground = GroundSpec(size=(float(size[0]), float(size[1])),
+                            material=sample_material(recipe.ground.material, rng, texture_pools))
+    return SceneSpec(frame_index=frame_index, dataset_seed=dataset_seed, camera=camera, ground=ground,
+                     objects=objects, lights=lights, world=world,
+                     render=render_spec(recipe.render, samples=samples, device=device),
+                     categories=categories)

@@ -1,0 +1,54 @@
+"""Bounds of the shapes the sampler places, without Blender.
+
+Primitives follow Blender's ``bpy.ops.mesh.primitive_*_add`` defaults (size 2, origin at
+the centre). Mesh files are read with Open3D; files whose format is Y-up (OBJ, glTF) are
+turned Z-up the way Blender's importers do, (x, y, z) -> (x, -z, y).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+
+Bounds = tuple[tuple[float, float, float], tuple[float, float, float]]
+
+PRIMITIVE_BOUNDS: dict[str, Bounds] = {
+    "cube": ((-1.0, -1.0, -1.0), (1.0, 1.0, 1.0)),
+    "sphere": ((-1.0, -1.0, -1.0), (1.0, 1.0, 1.0)),
+    "cylinder": ((-1.0, -1.0, -1.0), (1.0, 1.0, 1.0)),
+    "cone": ((-1.0, -1.0, -1.0), (1.0, 1.0, 1.0)),
+    "torus": ((-1.25, -1.25, -0.25), (1.25, 1.25, 0.25)),
+    # Blender's Suzanne, measured from primitive_monkey_add.
+    "monkey": ((-1.367188, -0.851562, -0.984375), (1.367188, 0.851562, 0.984375)),
+}
+
+Y_UP_SUFFIXES = (".obj", ".glb", ".gltf")
+
+
+@functools.lru_cache(maxsize=256)
+def mesh_file_bounds(path: str) -> Bounds:
+    """Axis-aligned bounds of a mesh file in Blender's Z-up frame, metres.
+
+    Raises:
+        ValueError: the file has no vertices Open3D can read.
+    """
+    import open3d as o3d  # deferred: Open3D is slow to import and only needed for mesh files
+
+    mesh = o3d.io.read_triangle_mesh(path)
+    vertices = np.asarray(mesh.vertices, dtype=np.float64)
+    if vertices.size == 0:
+        raise ValueError(f"{path}: no vertices could be read from this mesh file")
+    if Path(path).suffix.lower() in Y_UP_SUFFIXES:
+        vertices = np.stack([vertices[:, 0], -vertices[:, 2], vertices[:, 1]], axis=1)
+    low, high = vertices.min(axis=0), vertices.max(axis=0)
+    return (tuple(float(v) for v in low), tuple(float(v) for v in high))  # type: ignore[return-value]
+
+
+def shape_bounds(shape: str, mesh_path: str | None) -> Bounds:
+    """Bounds of a primitive or a mesh file."""
+    if shape == "mesh":
+        assert mesh_path is not None
+        return mesh_file_bounds(mesh_path)
+    return PRIMITIVE_BOUNDS[shape]
