@@ -127,3 +127,12 @@ def test_conflicting_kitti_types_are_an_error() -> None:
         {"category": "car", "shape": "cube", "kitti_type": "Van"}]))
     with pytest.raises(RecipeError, match=r"objects\[1\].kitti_type"):
         resolve_categories(recipe)
+
+
+def test_recipe_reference_is_current() -> None:
+    from synthscape.recipe.reference import recipe_reference_markdown
+    from tests.conftest import REPO
+
+    current = (REPO / "docs" / "recipes.md").read_text()
+    assert current == recipe_reference_markdown(), \
+        "docs/recipes.md is stale: python -m synthscape.recipe.reference > docs/recipes.md"

@@ -46,7 +46,7 @@ def test_json_round_trip(tabletop) -> None:
 def test_footprints_do_not_overlap_and_objects_rest_on_ground(tabletop) -> None:
     for frame in range(10):
         spec = sample_scene(tabletop, 0, frame)
-        discs = [(o.location[0], o.location[1], footprint_radius(o.bbox_min, o.bbox_max, o.scale[0]))
+        discs = [(o.location[0], o.location[1], footprint_radius(o.bbox_min, o.bbox_max, o.scale))
                  for o in spec.objects]
         for i, a in enumerate(discs):
             for b in discs[i + 1:]:

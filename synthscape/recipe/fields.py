@@ -89,9 +89,14 @@ class VectorDist:
 
     components: tuple[Distribution, ...] | None = None
     choice: Choice | None = None
+    uniform: bool = False
+    """One component repeated three times (a uniform scale)."""
 
     def sample(self, rng: np.random.Generator) -> tuple[float, ...]:
         """Draw one vector."""
+        if self.uniform:
+            assert self.components is not None
+            return (float(self.components[0].sample(rng)),) * 3
         if self.choice is not None:
             return tuple(float(v) for v in self.choice.sample(rng))
         assert self.components is not None
@@ -102,6 +107,8 @@ class VectorDist:
         if self.choice is not None:
             return self.choice.to_recipe()
         assert self.components is not None
+        if self.uniform:
+            return self.components[0].to_recipe()
         return [c.to_recipe() for c in self.components]
 
 
@@ -157,3 +164,26 @@ def _resolve_existing_path(suffixes: tuple[str, ...]) -> Callable[[str | None, V
 def ExistingFile(*suffixes: str) -> Any:  # noqa: N802
     """A path to an existing file, resolved against the recipe's folder."""
     return Annotated[str | None, AfterValidator(_resolve_existing_path(tuple(suffixes)))]
+
+
+def _scale_validator() -> Callable[[Any], VectorDist]:
+    scalar = _number_validator(None, None, 0.0, False)
+    vector = _vector_validator(3, None, None)
+
+    def validate(raw: Any) -> VectorDist:
+        if isinstance(raw, VectorDist):
+            return raw
+        if isinstance(raw, list):
+            result = vector(raw)
+            for component in result.components or ():
+                if component.bounds()[0] <= 0:
+                    raise ValueError(f"each scale component must be > 0, got {component.to_recipe()!r}")
+            return result
+        dist = scalar(raw)
+        return VectorDist(components=(dist,), uniform=True)
+
+    return validate
+
+
+Scale = Annotated[Any, BeforeValidator(_scale_validator()), PlainSerializer(_serialize)]
+"""A scale factor (uniform, constant or distribution) or ``[sx, sy, sz]`` for a non-uniform scale."""

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from synthscape.recipe.fields import Color, ExistingFile, Integer, Number, Vector
+from synthscape.lidar.recipe import LidarRecipe
+from synthscape.recipe.fields import Color, ExistingFile, Integer, Number, Scale, Vector
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb", ".gltf", ".stl")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".webp")
@@ -43,9 +44,11 @@ class ImageTextureRecipe(RecipeModel):
     """An image file used as the base-colour texture."""
 
     source: Literal["file"] = "file"
+    """Where the image comes from."""
     path: ExistingFile(*IMAGE_SUFFIXES)
     """Image file, relative to the recipe's folder."""
     mapping: TextureMappingRecipe = TextureMappingRecipe()
+    """Projection, scale, rotation and offset of the texture."""
 
 
 class NoiseRecipe(RecipeModel):
@@ -61,17 +64,22 @@ class MaterialRecipe(RecipeModel):
     """A Principled BSDF material."""
 
     base_color: Color = [0.8, 0.8, 0.8]
-    """Linear RGB in [0, 1]."""
+    """Linear RGB in [0, 1]: ``[r, g, b]`` (each may be a distribution) or ``{choice: [[r, g, b], ...]}``."""
     roughness: Number(ge=0, le=1) = 0.5
+    """Principled BSDF roughness."""
     metallic: Number(ge=0, le=1) = 0.0
+    """Principled BSDF metallic."""
     texture: ImageTextureRecipe | None = None
+    """An image texture multiplied into the base colour."""
     noise: NoiseRecipe | None = None
+    """Procedural noise mixed into the base colour."""
 
 
 class CategoryRecipe(RecipeModel):
     """A category with an optional fixed id and KITTI type."""
 
     name: str = Field(min_length=1)
+    """Category name, as used by ``objects[].category``."""
     id: int | None = Field(default=None, ge=1, le=65535)
     """Stable category id; default: order of first appearance in ``objects``, from 1."""
     kitti_type: str | None = None
@@ -82,18 +90,21 @@ class ObjectGroupRecipe(RecipeModel):
     """A group of objects of one category: a primitive or a mesh file."""
 
     category: str = Field(min_length=1)
+    """Category name (declared in ``categories`` or new)."""
     shape: Primitive | None = None
     """A Blender primitive. Give exactly one of ``shape`` and ``mesh``."""
     mesh: ExistingFile(*MESH_SUFFIXES) = None
     """A mesh file (.obj, .ply, .glb, .gltf, .stl), relative to the recipe's folder."""
     count: Integer(ge=0, le=1000) = 1
-    scale: Number(gt=0) = 1.0
-    """Uniform scale factor applied to the shape (primitives span 2 units at scale 1)."""
+    """Objects of this group per frame."""
+    scale: Scale = 1.0
+    """Scale of the shape (primitives span 2 units at scale 1): one factor, or ``[sx, sy, sz]``."""
     yaw: Number() = {"uniform": [0.0, 360.0]}
     """Rotation about the vertical axis, degrees."""
     location: Vector(3) | None = None
     """Fixed position of the object's origin; skips placement (needs count 1)."""
     material: MaterialRecipe = MaterialRecipe()
+    """Material of each object (drawn per object)."""
     kitti_type: str | None = None
     """Shortcut for the category's KITTI type."""
 
@@ -110,7 +121,9 @@ class PlacementRecipe(RecipeModel):
     """Placement of objects on the ground plane without overlapping footprints."""
 
     area: Vector(2, ge=0) = [1.0, 1.0]
-    """Extent (x, y) in metres of the rectangle, centred on the origin, where objects are placed."""
+    """Extent (x, y) in metres of the rectangle where object centres are placed."""
+    center: Vector(2) = [0.0, 0.0]
+    """Centre (x, y) of that rectangle, metres."""
     min_gap: Number(ge=0) = 0.01
     """Minimum clearance between object footprints, metres."""
     max_tries: int = Field(default=200, ge=1, le=100000)
@@ -123,22 +136,28 @@ class GroundRecipe(RecipeModel):
     """The ground plane at z = 0."""
 
     size: Vector(2, ge=0) = [2.0, 2.0]
+    """Extent (x, y) in metres, centred on the origin."""
     material: MaterialRecipe = MaterialRecipe(base_color=[0.5, 0.5, 0.5])
+    """The ground's material."""
 
 
 class LightRecipe(RecipeModel):
     """A group of lights placed on a sphere around the scene target."""
 
     type: Literal["sun", "point", "area"] = "point"
+    """Blender light type."""
     count: Integer(ge=0, le=64) = 1
+    """Number of lights of this group."""
     intensity: Number(ge=0) = 500.0
     """Watts for point/area lights, W/m^2 (strength) for sun lights."""
     temperature: Number(ge=1000, le=40000) = 6500.0
     """Colour temperature, kelvin."""
     distance: Number(ge=0) = 3.0
+    """Distance from the camera target, metres (sun lights only use the direction)."""
     elevation: Number(ge=-90, le=90) = {"uniform": [30.0, 80.0]}
     """Degrees above the horizon."""
     azimuth: Number() = {"uniform": [0.0, 360.0]}
+    """Degrees counter-clockwise from +x."""
     size: Number(ge=0) = 0.2
     """Radius (point), edge (area) in metres, or angular diameter in degrees (sun)."""
 
@@ -147,7 +166,9 @@ class WorldRecipe(RecipeModel):
     """Background and ambient light."""
 
     color: Color = [0.05, 0.05, 0.05]
+    """Background colour, linear RGB."""
     strength: Number(ge=0) = 1.0
+    """Background light strength."""
     hdri: ExistingFile(".hdr", ".exr") = None
     """Environment map, relative to the recipe's folder; replaces ``color``."""
     hdri_rotation: Number() = {"uniform": [0.0, 360.0]}
@@ -170,6 +191,7 @@ class CameraRecipe(RecipeModel):
     target_jitter: Number(ge=0) = 0.0
     """Uniform random offset (metres, each axis) added to the target."""
     distance: Number(gt=0) = 2.0
+    """Distance from the target, metres."""
     elevation: Number(ge=-90, le=90) = 45.0
     """Degrees above the target's horizontal plane."""
     azimuth: Number() = {"uniform": [0.0, 360.0]}
@@ -177,7 +199,9 @@ class CameraRecipe(RecipeModel):
     location: Vector(3) | None = None
     """Fixed camera position; overrides distance/elevation/azimuth."""
     clip_start: float = Field(default=0.01, gt=0)
+    """Near clipping distance, metres."""
     clip_end: float = Field(default=1000.0, gt=0)
+    """Far clipping distance, metres."""
 
     @model_validator(mode="after")
     def _focal_or_fov(self) -> CameraRecipe:
@@ -192,8 +216,11 @@ class RenderRecipe(RecipeModel):
     """Cycles settings."""
 
     samples: int = Field(default=64, ge=1, le=65536)
+    """Cycles samples per pixel (``--samples`` overrides)."""
     denoise: bool = True
+    """OpenImageDenoise on the RGB pass (labels are never denoised)."""
     device: Literal["auto", "cpu", "gpu"] = "auto"
+    """``auto``: best GPU backend present, else CPU (``--device`` overrides)."""
     min_pixel_area: int = Field(default=16, ge=0)
     """Instances with fewer visible pixels get no annotation."""
 
@@ -202,20 +229,33 @@ class Recipe(RecipeModel):
     """A scene recipe: what to randomize and how."""
 
     schema_version: Literal[1] = 1
+    """Version of this schema; recipes written for it keep working."""
     name: str = "scene"
+    """Dataset name, recorded in COCO ``info`` and ``dataset.json``."""
     description: str = ""
+    """Free text for people reading the recipe."""
     seed: int = Field(default=0, ge=0)
     """Default dataset seed (``--seed`` overrides)."""
     frames: int = Field(default=10, ge=1)
     """Default frame count (``--frames`` overrides)."""
     categories: list[CategoryRecipe] = []
+    """Optional category list, to fix ids and KITTI types."""
     objects: list[ObjectGroupRecipe] = Field(min_length=1)
+    """Object groups; each object gets an instance id from 1 in this order."""
     placement: PlacementRecipe = PlacementRecipe()
+    """How objects without a fixed ``location`` are spread on the ground."""
     ground: GroundRecipe | None = GroundRecipe()
+    """The ground plane (instance 0); ``null`` for none."""
     lights: list[LightRecipe] = [LightRecipe()]
+    """Light groups."""
     world: WorldRecipe = WorldRecipe()
+    """Background colour or HDRI."""
     camera: CameraRecipe = CameraRecipe()
+    """Camera intrinsics and view sampling."""
     render: RenderRecipe = RenderRecipe()
+    """Cycles settings."""
+    lidar: LidarRecipe | None = None
+    """A LiDAR mounted on the camera rig; adds ``lidar/`` point clouds (and KITTI with kitti types)."""
 
     @model_validator(mode="after")
     def _categories_consistent(self) -> Recipe:

@@ -24,6 +24,7 @@ from synthscape.recipe.schema import (
     RenderRecipe,
     WorldRecipe,
 )
+from synthscape.lidar.pose import sample_lidar_spec
 from synthscape.spec.camera import aim_euler, focal_from_fov, intrinsics, look_at, spherical_offset
 from synthscape.spec.colors import kelvin_to_linear_rgb
 from synthscape.spec.placement import Footprint, footprint_radius, place_footprint
@@ -116,26 +117,27 @@ def _sample_group_object(group: ObjectGroupRecipe, rng: np.random.Generator,
                          ) -> ObjectSpec | None:
     shape = group.shape or "mesh"
     bbox_min, bbox_max = shape_bounds(shape, group.mesh)
-    scale = float(group.scale.sample(rng))
+    scale = _tuple3(group.scale.sample(rng))
     yaw = math.radians(group.yaw.sample(rng))
     material = sample_material(group.material, rng, texture_pools)
-    z = -bbox_min[2] * scale
+    radius = footprint_radius(bbox_min, bbox_max, scale)
     if group.location is not None:
         location = _tuple3(group.location.sample(rng))
+        placed.append(Footprint(location[0], location[1], radius))
     else:
         placement = recipe.placement
-        area = placement.area.sample(rng)
-        footprint = place_footprint(rng, footprint_radius(bbox_min, bbox_max, scale), (area[0], area[1]),
-                                    placed, placement.min_gap.sample(rng), placement.max_tries)
+        area, center = placement.area.sample(rng), placement.center.sample(rng)
+        footprint = place_footprint(rng, radius, (area[0], area[1]), placed, placement.min_gap.sample(rng),
+                                    placement.max_tries, (center[0], center[1]))
         if footprint is None:
             if placement.on_failure == "error":
                 raise PlacementError(f"could not place a {category.name!r} object without overlap in "
                                      f"{placement.max_tries} tries: enlarge placement.area or lower counts")
             return None
         placed.append(footprint)
-        location = (footprint.x, footprint.y, z)
+        location = (footprint.x, footprint.y, -bbox_min[2] * scale[2])
     return ObjectSpec(instance_id=instance_id, category_id=category.id, shape=shape,
-                      location=location, rotation=(0.0, 0.0, yaw), scale=(scale, scale, scale),
+                      location=location, rotation=(0.0, 0.0, yaw), scale=scale,
                       material=material, mesh_path=group.mesh, bbox_min=bbox_min, bbox_max=bbox_max)
 
 
@@ -215,7 +217,10 @@ def sample_scene(recipe: Recipe, dataset_seed: int, frame_index: int, *,
         size = recipe.ground.size.sample(rng)
         ground = GroundSpec(size=(float(size[0]), float(size[1])),
                             material=sample_material(recipe.ground.material, rng, texture_pools))
+    extras = {}
+    if recipe.lidar is not None:
+        extras["lidar"] = sample_lidar_spec(recipe.lidar, camera.world_to_camera)
     return SceneSpec(frame_index=frame_index, dataset_seed=dataset_seed, camera=camera, ground=ground,
                      objects=objects, lights=lights, world=world,
                      render=render_spec(recipe.render, samples=samples, device=device),
-                     categories=categories)
+                     categories=categories, extras=extras)

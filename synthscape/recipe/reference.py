@@ -1,0 +1,84 @@
+"""Generate the recipe reference (docs/recipes.md) from the schema's field docstrings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from synthscape.recipe.schema import Recipe
+
+HEADER = """# Recipe reference
+
+Generated from `synthscape/recipe/schema.py` by `python -m synthscape.recipe.reference > docs/recipes.md`
+(a test checks it is current). Numeric fields marked *dist* take a constant or a distribution:
+`{uniform: [a, b]}`, `{normal: [mean, std], clip: [lo, hi]}`, `{randint: [a, b]}`,
+`{choice: [...], weights: [...]}`. Angles are degrees. Unknown keys are errors.
+"""
+
+
+def _submodels(annotation: Any) -> list[type[BaseModel]]:
+    found: list[type[BaseModel]] = []
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found.extend(_submodels(arg))
+    return found
+
+
+def _type_name(annotation: Any) -> str:
+    if "Annotated[Any" in str(annotation):
+        return "dist"
+    if getattr(annotation, "__origin__", None) is Literal:
+        return " or ".join(f"`{v}`" for v in annotation.__args__)
+    args = getattr(annotation, "__args__", None)
+    if args and type(annotation).__name__ == "UnionType":
+        return " or ".join(_type_name(a) for a in args)
+    if args:
+        return f"{annotation.__origin__.__name__}[{', '.join(_type_name(a) for a in args)}]"
+    name = getattr(annotation, "__name__", None) or str(annotation)
+    return name.replace("NoneType", "null")
+
+
+def _default(field: Any) -> str:
+    if field.default is PydanticUndefined:
+        return "required"
+    value = field.default
+    if isinstance(value, BaseModel):
+        return "(section defaults)"
+    if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        return "(see below)"
+    return f"`{json.dumps(value)}`"
+
+
+def _model_section(model: type[BaseModel], key: str) -> list[str]:
+    lines = [f"\n## `{key}`\n", (model.__doc__ or "").strip().splitlines()[0], "",
+             "| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for name, field in model.model_fields.items():
+        meaning = " ".join((field.description or "").split())
+        kind = "dist" if field.annotation is Any and field.metadata else _type_name(field.annotation)
+        lines.append(f"| `{name}` | {kind} | {_default(field)} | {meaning} |")
+    return lines
+
+
+def recipe_reference_markdown() -> str:
+    """The whole reference as Markdown, one table per recipe section."""
+    lines = [HEADER]
+    queue: list[tuple[type[BaseModel], str]] = [(Recipe, "(top level)")]
+    seen: set[type[BaseModel]] = set()
+    while queue:
+        model, key = queue.pop(0)
+        if model in seen:
+            continue
+        seen.add(model)
+        lines.extend(_model_section(model, key))
+        for name, field in model.model_fields.items():
+            for sub in _submodels(field.annotation):
+                queue.append((sub, f"{key}.{name}" if key != "(top level)" else name))
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(recipe_reference_markdown(), end="")
