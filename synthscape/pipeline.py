@@ -56,6 +56,9 @@ class RenderJob:
         device: ``auto|cpu|gpu`` override.
         frame_indices: only these frames (a shard); None = all.
         finalize: merge COCO and write ``dataset.json`` after the frames.
+        texture_cache: ``--texture-cache`` folder (None: the user cache folder).
+        offline: use cached textures only (``--offline``).
+        max_texture_calls: most texture API calls this run may make.
     """
 
     recipe_path: str
@@ -67,6 +70,9 @@ class RenderJob:
     device: str | None = None
     frame_indices: Sequence[int] | None = None
     finalize: bool = True
+    texture_cache: str | None = None
+    offline: bool = False
+    max_texture_calls: int | None = None
 
 
 @dataclass
@@ -81,6 +87,7 @@ class RunSummary:
     render_seconds: float = 0.0
     device_info: dict[str, Any] = field(default_factory=dict)
     category_counts: dict[str, int] = field(default_factory=dict)
+    textures: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
 
 
@@ -117,9 +124,21 @@ def _frame_indices(job: RenderJob, frames: int) -> list[int]:
     return [i for i in job.frame_indices if 0 <= i < frames]
 
 
+def resolve_textures(recipe: Recipe, job: RenderJob) -> dict[str, list[Any]]:
+    """Generate (or load from the cache) every texture pool the recipe needs, once per run."""
+    wanted = recipe.generated_textures()
+    if not wanted:
+        return {}
+    from synthscape.textures import resolve_texture_pools
+
+    return resolve_texture_pools(wanted, job.texture_cache, offline=job.offline,
+                                 max_calls=job.max_texture_calls)
+
+
 def render_frames(recipe: Recipe, job: RenderJob, seed: int, indices: Sequence[int], renderer: Renderer,
                   summary: RunSummary, progress: ProgressCallback | None = None,
-                  stop: threading.Event | None = None) -> None:
+                  stop: threading.Event | None = None,
+                  texture_pools: dict[str, list[Any]] | None = None) -> None:
     """Render and write each frame that is not already complete (resume-safe)."""
     from synthscape.writers import frame_is_complete, write_frame
 
@@ -130,7 +149,7 @@ def render_frames(recipe: Recipe, job: RenderJob, seed: int, indices: Sequence[i
             summary.interrupted = True
             break
         spec = sample_scene(recipe, seed, index, resolution=job.resolution, samples=job.samples,
-                            device=job.device)
+                            device=job.device, texture_pools=texture_pools or {})
         started = time.perf_counter()
         buffers = renderer.render(spec)
         summary.render_seconds += time.perf_counter() - started
@@ -143,12 +162,16 @@ def render_frames(recipe: Recipe, job: RenderJob, seed: int, indices: Sequence[i
 def finalize_dataset(recipe: Recipe, job: RenderJob, seed: int, frames: int,
                      summary: RunSummary) -> None:
     """Merge the per-frame COCO fragments and write ``dataset.json``."""
-    from synthscape.writers.coco import write_coco_annotations
+    from synthscape.writers.coco import category_counts, write_coco_annotations
     from synthscape.writers.dataset_json import write_dataset_json
 
     categories = resolve_categories(recipe)
     coco = write_coco_annotations(job.out_dir, categories, {"description": recipe.name, "version": "1.0"})
-    summary.category_counts = count_categories(coco, categories)
+    summary.category_counts = category_counts(coco)
+    if (job.out_dir / "kitti").is_dir():
+        from synthscape.writers.kitti import write_kitti_imagesets
+
+        write_kitti_imagesets(job.out_dir, range(frames), seed=seed)
     write_dataset_json(
         job.out_dir, recipe_dict=recipe_to_dict(recipe), dataset_seed=seed, frame_count=frames,
         versions=software_versions(summary.device_info.get("blender_version")),
@@ -156,16 +179,8 @@ def finalize_dataset(recipe: Recipe, job: RenderJob, seed: int, frames: int,
         timings={"seconds": round(summary.seconds, 3), "render_seconds": round(summary.render_seconds, 3),
                  "frames_rendered": len(summary.frames_rendered), "host": socket.gethostname(),
                  "platform": platform.platform(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-        device_info=summary.device_info, extra={"recipe_path": str(job.recipe_path)})
-
-
-def count_categories(coco: dict[str, Any], categories: Sequence[Any]) -> dict[str, int]:
-    """Instances per category name in a merged COCO dict."""
-    names = {c.id: c.name for c in categories}
-    counts = {c.name: 0 for c in categories}
-    for annotation in coco["annotations"]:
-        counts[names[annotation["category_id"]]] += 1
-    return counts
+        device_info=summary.device_info,
+        extra={"recipe_path": str(job.recipe_path), "textures": summary.textures})
 
 
 def render_dataset(job: RenderJob, *, renderer_factory: Callable[[str], Renderer] | None = None,
@@ -186,10 +201,16 @@ def render_dataset(job: RenderJob, *, renderer_factory: Callable[[str], Renderer
     seed = job.seed if job.seed is not None else recipe.seed
     check_output_dir(job.out_dir)
     summary = RunSummary(out_dir=job.out_dir, frames_total=frames)
+    pools = resolve_textures(recipe, job)
+    if pools:
+        from synthscape.textures import provenance_entries
+
+        summary.textures = provenance_entries(pools)
     renderer = (renderer_factory or default_renderer_factory)(job.device or recipe.render.device)
     summary.device_info = dict(renderer.device_info)
     try:
-        render_frames(recipe, job, seed, _frame_indices(job, frames), renderer, summary, progress, stop)
+        render_frames(recipe, job, seed, _frame_indices(job, frames), renderer, summary, progress, stop,
+                      pools)
     finally:
         renderer.close()
     summary.seconds = time.perf_counter() - started

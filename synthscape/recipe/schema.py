@@ -7,12 +7,14 @@ converts them to radians for the spec.
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from synthscape.lidar.recipe import LidarRecipe
 from synthscape.recipe.fields import Color, ExistingFile, Integer, Number, Scale, Vector
+from synthscape.textures.recipe import TextureRecipe
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb", ".gltf", ".stl")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".webp")
@@ -51,6 +53,40 @@ class ImageTextureRecipe(RecipeModel):
     """Projection, scale, rotation and offset of the texture."""
 
 
+class GeneratedTextureRecipe(TextureRecipe):
+    """A texture pool from a provider: ``openai`` (or a compatible server), ``procedural``, ``folder``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              validate_default=True)
+    source: Literal["openai", "procedural", "folder"] = "procedural"
+    """Provider of the pool; ``procedural`` works offline with no key."""
+    mapping: TextureMappingRecipe = TextureMappingRecipe()
+    """Projection, scale, rotation and offset of the texture (distributions allowed)."""
+
+    @field_validator("folder")
+    @classmethod
+    def _resolve_folder(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        folder = value.expanduser()
+        folder = folder if folder.is_absolute() else Path((info.context or {}).get("base_dir", ".")) / folder
+        if not folder.is_dir():
+            raise ValueError(f"folder not found: {folder} (paths are relative to the recipe's folder)")
+        return folder.resolve()
+
+
+def _texture_kind(value: Any) -> str:
+    source = value.get("source") if isinstance(value, dict) else getattr(value, "source", None)
+    if source is None and isinstance(value, dict):
+        source = "file" if "path" in value else "procedural"
+    return "file" if source == "file" else "generated"
+
+
+TextureChoice = Annotated[
+    Annotated[ImageTextureRecipe, Tag("file")] | Annotated[GeneratedTextureRecipe, Tag("generated")],
+    Discriminator(_texture_kind)]
+
+
 class NoiseRecipe(RecipeModel):
     """Procedural noise mixed into the base colour."""
 
@@ -69,8 +105,9 @@ class MaterialRecipe(RecipeModel):
     """Principled BSDF roughness."""
     metallic: Number(ge=0, le=1) = 0.0
     """Principled BSDF metallic."""
-    texture: ImageTextureRecipe | None = None
-    """An image texture multiplied into the base colour."""
+    texture: TextureChoice | None = None
+    """A texture multiplied into the base colour: an image file (``source: file``, ``path``) or a
+    generated pool (``source: openai|procedural|folder``, see the textures section)."""
     noise: NoiseRecipe | None = None
     """Procedural noise mixed into the base colour."""
 
@@ -266,3 +303,12 @@ class Recipe(RecipeModel):
         if len(set(ids)) != len(ids):
             raise ValueError("category ids in 'categories' must be unique")
         return self
+
+    def materials(self) -> list[MaterialRecipe]:
+        """Every material the recipe declares (object groups, then the ground)."""
+        found = [group.material for group in self.objects]
+        return found + ([self.ground.material] if self.ground is not None else [])
+
+    def generated_textures(self) -> list[GeneratedTextureRecipe]:
+        """The texture recipes that need a pool (everything but plain image files)."""
+        return [m.texture for m in self.materials() if isinstance(m.texture, GeneratedTextureRecipe)]

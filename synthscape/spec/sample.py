@@ -21,9 +21,12 @@ from synthscape.recipe.schema import (
     MaterialRecipe,
     ObjectGroupRecipe,
     Recipe,
+    GeneratedTextureRecipe,
+    ImageTextureRecipe,
     RenderRecipe,
     WorldRecipe,
 )
+from synthscape.textures import pool_key, sample_texture, texture_source
 from synthscape.lidar.pose import sample_lidar_spec
 from synthscape.spec.camera import aim_euler, focal_from_fov, intrinsics, look_at, spherical_offset
 from synthscape.spec.colors import kelvin_to_linear_rgb
@@ -89,15 +92,26 @@ def sample_camera(camera: CameraRecipe, rng: np.random.Generator, target: np.nda
 
 def sample_material(material: MaterialRecipe, rng: np.random.Generator,
                     texture_pools: Mapping[str, Sequence[Any]] | None = None) -> MaterialSpec:
-    """Draw a material's parameters."""
+    """Draw a material's parameters.
+
+    ``texture_pools`` maps :func:`~synthscape.textures.pool_key` to resolved textures; when it
+    is None (validation, spec previews) generated textures are left out of the spec.
+    """
     base_color = _tuple3(material.base_color.sample(rng))
     roughness = float(material.roughness.sample(rng))
     metallic = float(material.metallic.sample(rng))
     texture_path, mapping, source = None, TextureMapping(), None
-    if material.texture is not None:
-        tex = material.texture
-        texture_path = tex.path
-        source = TextureSource(provider="file")
+    tex = material.texture
+    if isinstance(tex, GeneratedTextureRecipe) and texture_pools is not None:
+        key = pool_key(tex)
+        if key not in texture_pools:
+            raise KeyError(f"texture pool {key} was not resolved before sampling")
+        entry = sample_texture(texture_pools[key], rng)
+        texture_path, source = str(entry.path), texture_source(entry)
+    elif isinstance(tex, ImageTextureRecipe):
+        texture_path, source = tex.path, TextureSource(provider="file")
+    if texture_path is not None:
+        assert tex is not None
         offset = tex.mapping.offset.sample(rng)
         mapping = TextureMapping(projection=tex.mapping.projection, scale=float(tex.mapping.scale.sample(rng)),
                                  rotation=math.radians(tex.mapping.rotation.sample(rng)),

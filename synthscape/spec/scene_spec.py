@@ -186,6 +186,14 @@ class SceneSpec:
         obj = next(o for o in self.objects if o.instance_id == instance_id)
         return next(c for c in self.categories if c.id == obj.category_id)
 
+    def wants_kitti(self) -> bool:
+        """True when some category has a KITTI type, so the frame gets a KITTI export."""
+        return any(c.kitti_type for c in self.categories)
+
+    def wants_scene_mesh(self) -> bool:
+        """True when the renderer must export world triangles (LiDAR, KITTI occlusion)."""
+        return bool(self.extras.get("lidar")) or self.wants_kitti()
+
     def instance_to_category(self) -> dict[int, int]:
         """Map from instance id to category id (background 0 -> 0)."""
         return {0: 0, **{o.instance_id: o.category_id for o in self.objects}}

@@ -1,0 +1,76 @@
+"""Per-pixel camera rays, and a ray-cast "render" of depth and instance ids.
+
+Pixel convention (OpenCV, as :func:`synthscape.spec.camera.intrinsics`): pixel centres sit at
+integer coordinates, so pixel (row j, column i) covers [i - 0.5, i + 0.5) x [j - 0.5, j + 0.5)
+and its ray goes through (i, j); a centred lens has its principal point at ((W-1)/2, (H-1)/2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthscape.buffers import SceneMesh
+from synthscape.lidar.raycast import Open3DRaycaster, RaycastBackend
+from synthscape.spec.scene_spec import SceneSpec
+
+PIXEL_CENTER = 0.0
+"""Continuous coordinate of pixel 0's centre (OpenCV: 0; a corner-based raster would be 0.5)."""
+
+
+def image_extent(width: int, height: int) -> tuple[float, float, float, float]:
+    """x0, y0, x1, y1 of the whole image in continuous pixel coordinates."""
+    lo = PIXEL_CENTER - 0.5
+    return lo, lo, width + lo, height + lo
+
+
+def pixel_index(coord: np.ndarray) -> np.ndarray:
+    """Integer pixel index of continuous pixel coordinates (either axis)."""
+    return np.floor(np.asarray(coord) - PIXEL_CENTER + 0.5).astype(np.int64)
+
+
+def pixel_rays(K: np.ndarray, world_to_camera: np.ndarray, cols: tuple[int, int],
+               rows: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """World rays through the pixel centres of a rectangle of the image.
+
+    Args:
+        K: (3, 3) intrinsics, pixels.
+        world_to_camera: (4, 4) OpenCV world-to-camera transform.
+        cols: [start, stop) column range.
+        rows: [start, stop) row range.
+
+    Returns:
+        origin: (3,) float32 camera centre in the world, metres.
+        directions: (R, 3) float32 unit world directions, R = rows x cols, row-major.
+        z_per_t: (R,) float32 camera-z per unit of ray length (planar depth = t * z_per_t).
+    """
+    w2c = np.asarray(world_to_camera, dtype=np.float64)
+    c2w_rot = w2c[:3, :3].T
+    origin = -c2w_rot @ w2c[:3, 3]
+    ii, jj = np.meshgrid(np.arange(*cols) + PIXEL_CENTER, np.arange(*rows) + PIXEL_CENTER)
+    pix = np.stack([ii.ravel(), jj.ravel(), np.ones(ii.size)], axis=1)
+    cam = pix @ np.linalg.inv(np.asarray(K, dtype=np.float64)).T
+    cam /= np.linalg.norm(cam, axis=1, keepdims=True)
+    return (origin.astype(np.float32), (cam @ c2w_rot.T).astype(np.float32),
+            cam[:, 2].astype(np.float32))
+
+
+def raycast_camera(mesh: SceneMesh, spec: SceneSpec,
+                   backend: RaycastBackend | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Ray-cast the camera's view: what a render's depth and instance passes would hold.
+
+    Args:
+        mesh: world triangles.
+        spec: the frame (camera K, world_to_camera, width, height).
+        backend: ray caster over ``mesh``; default Open3D.
+
+    Returns:
+        depth: (H, W) float32 planar depth in metres, ``inf`` where nothing is hit.
+        instance: (H, W) uint16 instance id, 0 = background.
+    """
+    cam = spec.camera
+    backend = backend or Open3DRaycaster(mesh)
+    origin, dirs, z_per_t = pixel_rays(np.asarray(cam.K), np.asarray(cam.world_to_camera),
+                                       (0, cam.width), (0, cam.height))
+    hits = backend.cast(origin, dirs)
+    depth = (hits.t * z_per_t).reshape(cam.height, cam.width).astype(np.float32)
+    return depth, hits.instance(mesh).reshape(cam.height, cam.width)

@@ -1,0 +1,88 @@
+"""Building :class:`~synthscape.buffers.SceneMesh` objects in numpy (tests, benchmarks, previews).
+
+The renderer exports the real evaluated triangles from Blender
+(:func:`synthscape.blender.mesh_export.export_scene_mesh`); these helpers build the same kind
+of mesh from a spec without Blender, every object approximated by its oriented bounding box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from synthscape.buffers import SceneMesh
+from synthscape.spec.camera import euler_xyz_to_matrix
+from synthscape.spec.scene_spec import SceneSpec
+
+_CUBE_FACES = np.array([[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
+                        [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]],
+                       dtype=np.int32)
+
+
+def luminance(rgb: Sequence[float]) -> float:
+    """Rec. 709 luminance of a linear RGB colour, in [0, 1]: the LiDAR reflectivity proxy."""
+    r, g, b = (float(c) for c in rgb)
+    return float(np.clip(0.2126 * r + 0.7152 * g + 0.0722 * b, 0.0, 1.0))
+
+
+def box_corners(bbox_min: Sequence[float], bbox_max: Sequence[float]) -> np.ndarray:
+    """(8, 3) corners of an axis-aligned box; 0-3 the bottom face (z = min) counter-clockwise."""
+    (x0, y0, z0), (x1, y1, z1) = bbox_min, bbox_max
+    return np.array([[x0, y0, z0], [x1, y0, z0], [x1, y1, z0], [x0, y1, z0],
+                     [x0, y0, z1], [x1, y0, z1], [x1, y1, z1], [x0, y1, z1]], dtype=np.float64)
+
+
+def object_to_world(location: Sequence[float], rotation: Sequence[float],
+                    scale: Sequence[float]) -> np.ndarray:
+    """(4, 4) object-to-world matrix: translate @ rotate (XYZ Euler) @ scale."""
+    out = np.eye(4)
+    out[:3, :3] = euler_xyz_to_matrix(tuple(rotation)) @ np.diag(np.asarray(scale, dtype=np.float64))
+    out[:3, 3] = location
+    return out
+
+
+def box_mesh(corners_world: np.ndarray, instance_id: int, reflectivity: float) -> SceneMesh:
+    """A closed 12-triangle box from its (8, 3) world corners (order of :func:`box_corners`)."""
+    return SceneMesh(vertices=np.asarray(corners_world, dtype=np.float32),
+                     triangles=_CUBE_FACES.copy(),
+                     triangle_instance=np.full(12, instance_id, dtype=np.uint16),
+                     triangle_reflectivity=np.full(12, reflectivity, dtype=np.float32))
+
+
+def ground_mesh(size: Sequence[float], reflectivity: float) -> SceneMesh:
+    """Two triangles covering the ground plane z = 0, centred at the origin (instance 0)."""
+    hx, hy = float(size[0]) / 2, float(size[1]) / 2
+    vertices = np.array([[-hx, -hy, 0], [hx, -hy, 0], [hx, hy, 0], [-hx, hy, 0]], np.float32)
+    return SceneMesh(vertices=vertices, triangles=np.array([[0, 1, 2], [0, 2, 3]], np.int32),
+                     triangle_instance=np.zeros(2, np.uint16),
+                     triangle_reflectivity=np.full(2, reflectivity, np.float32))
+
+
+def merge_meshes(meshes: Sequence[SceneMesh]) -> SceneMesh:
+    """Concatenate meshes into one, re-indexing the triangles."""
+    offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
+    return SceneMesh(
+        vertices=np.concatenate([m.vertices for m in meshes]).astype(np.float32),
+        triangles=np.concatenate([m.triangles + o for m, o in zip(meshes, offsets)])
+        .astype(np.int32),
+        triangle_instance=np.concatenate([m.triangle_instance for m in meshes]),
+        triangle_reflectivity=np.concatenate([m.triangle_reflectivity for m in meshes]),
+    )
+
+
+def scene_mesh_from_spec(spec: SceneSpec) -> SceneMesh:
+    """Approximate a spec's scene by the ground plane plus each object's oriented bounding box.
+
+    Exact for ``cube`` objects whose bbox is the cube; other shapes become their bounding box.
+    """
+    parts = []
+    if spec.ground is not None:
+        parts.append(ground_mesh(spec.ground.size, luminance(spec.ground.material.base_color)))
+    for obj in spec.objects:
+        m = object_to_world(obj.location, obj.rotation, obj.scale)
+        corners = box_corners(obj.bbox_min, obj.bbox_max) @ m[:3, :3].T + m[:3, 3]
+        parts.append(box_mesh(corners, obj.instance_id, luminance(obj.material.base_color)))
+    if not parts:
+        raise ValueError("scene_mesh_from_spec: the spec has neither ground nor objects")
+    return merge_meshes(parts)

@@ -1,0 +1,138 @@
+"""The recipe's ``lidar:`` section (pydantic v2, frozen, unknown keys rejected).
+
+Example::
+
+    lidar:
+      preset: hdl64e
+      mount: {offset: [-0.27, 0.0, 0.08]}
+      noise:
+        range: {enabled: true, std: 0.02}
+        dropout: {enabled: true, probability: 0.01}
+      write_ply: false
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from synthscape.lidar.sensors import PRESETS, SensorModel
+
+_CONFIG = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class MountRecipe(BaseModel):
+    """Pose of the LiDAR on the camera rig.
+
+    The rig frame is attached to the camera with LiDAR-style axes: x along the camera's optical
+    axis (forward), y to the camera's left, z to the camera's up (= -y of the OpenCV camera).
+    The default is KITTI's rig: camera 1.65 m and LiDAR 1.73 m above ground (0.08 m higher),
+    LiDAR 0.27 m behind the camera.
+    """
+
+    model_config = _CONFIG
+    offset: tuple[float, float, float] = (-0.27, 0.0, 0.08)
+    """LiDAR origin in the rig frame, metres."""
+    rotation_deg: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    """Roll, pitch, yaw of the LiDAR relative to the rig (XYZ Euler about rig axes), degrees."""
+
+
+class RangeNoise(BaseModel):
+    """Gaussian range noise."""
+
+    model_config = _CONFIG
+    enabled: bool = True
+    std: float | None = Field(default=None, ge=0.0)
+    """1-sigma range error in metres; None = the preset's accuracy (2 cm for HDL-64E)."""
+
+
+class Dropout(BaseModel):
+    """Random loss of returns."""
+
+    model_config = _CONFIG
+    enabled: bool = True
+    probability: float = Field(default=0.01, ge=0.0, le=1.0)
+
+
+class Grazing(BaseModel):
+    """No return when the beam meets the surface at too flat an angle."""
+
+    model_config = _CONFIG
+    enabled: bool = True
+    max_incidence_deg: float = Field(default=85.0, gt=0.0, le=90.0)
+    """Largest angle between the beam and the surface normal that still returns, degrees."""
+
+
+class IntensityFalloff(BaseModel):
+    """Two-way atmospheric attenuation of the intensity: ``exp(-2 * attenuation * range)``."""
+
+    model_config = _CONFIG
+    enabled: bool = True
+    attenuation_per_m: float = Field(default=0.004, ge=0.0)
+
+
+class NoiseRecipe(BaseModel):
+    """The LiDAR noise model; every part can be switched off."""
+
+    model_config = _CONFIG
+    range: RangeNoise = RangeNoise()
+    dropout: Dropout = Dropout()
+    grazing: Grazing = Grazing()
+    intensity_falloff: IntensityFalloff = IntensityFalloff()
+
+
+class LidarRecipe(BaseModel):
+    """A spinning LiDAR rigidly mounted next to the camera."""
+
+    model_config = _CONFIG
+    preset: Literal["hdl64e", "vlp16", "os1_64", "os1_128", "custom"] = "hdl64e"
+    elevations_deg: tuple[float, ...] | None = None
+    """Per-beam elevation table, degrees (required for ``custom``, overrides a preset)."""
+    horizontal_resolution_deg: float | None = Field(default=None, gt=0.0, le=10.0)
+    points_per_ring: int | None = Field(default=None, ge=1, le=65536)
+    min_range: float | None = Field(default=None, ge=0.0)
+    max_range: float | None = Field(default=None, gt=0.0)
+    rotation_hz: float | None = Field(default=None, gt=0.0)
+    mount: MountRecipe = MountRecipe()
+    noise: NoiseRecipe = NoiseRecipe()
+    write_ply: bool = False
+    """Also write ``lidar/NNNNNN.ply`` (Open3D, with an intensity attribute)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> LidarRecipe:
+        if self.preset == "custom" and not self.elevations_deg:
+            raise ValueError("lidar.preset 'custom' needs lidar.elevations_deg "
+                             "(a list of beam elevations in degrees)")
+        if self.horizontal_resolution_deg is not None and self.points_per_ring is not None:
+            raise ValueError("lidar: give either horizontal_resolution_deg or points_per_ring, "
+                             "not both")
+        if self.preset == "custom" and self.horizontal_resolution_deg is None \
+                and self.points_per_ring is None:
+            raise ValueError("lidar.preset 'custom' needs lidar.horizontal_resolution_deg "
+                             "or lidar.points_per_ring")
+        return self
+
+    def sensor(self) -> SensorModel:
+        """The resolved sensor: the preset with this recipe's overrides applied."""
+        base = PRESETS.get(self.preset) or SensorModel("custom", (), 0, 0.5, 100.0, 10.0, 0.02)
+        ppr = base.points_per_ring
+        if self.points_per_ring is not None:
+            ppr = self.points_per_ring
+        elif self.horizontal_resolution_deg is not None:
+            ppr = max(1, round(360.0 / self.horizontal_resolution_deg))
+        sensor = SensorModel(
+            name=base.name,
+            elevations_deg=tuple(self.elevations_deg) if self.elevations_deg else
+            base.elevations_deg,
+            points_per_ring=ppr,
+            min_range=base.min_range if self.min_range is None else self.min_range,
+            max_range=base.max_range if self.max_range is None else self.max_range,
+            rotation_hz=base.rotation_hz if self.rotation_hz is None else self.rotation_hz,
+            range_noise_std=base.range_noise_std if self.noise.range.std is None
+            else self.noise.range.std,
+        )
+        if sensor.min_range >= sensor.max_range:
+            raise ValueError(f"lidar: min_range ({sensor.min_range}) must be below max_range "
+                             f"({sensor.max_range})")
+        return sensor

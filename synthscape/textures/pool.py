@@ -1,0 +1,268 @@
+"""Texture pools: N textures per recipe, generated once (cached), sampled per object/frame.
+
+:func:`resolve_texture_pools` runs before rendering. It fills each pool from the cache,
+calls the provider for what is missing (within the ``--max-texture-calls`` budget), and on
+failure logs one warning per pool and fills it with procedural textures (or raises
+:class:`TextureError` when the recipe says ``fallback: none``). The batch never dies on a
+texture.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from synthscape.textures.cache import TextureCache, cache_key
+from synthscape.textures.errors import ProviderError, TextureError
+from synthscape.textures.local import local_entries
+from synthscape.textures.plan import plan_texture_calls, pool_key, unique_recipes
+from synthscape.textures.providers import ProceduralProvider, TextureProvider, TextureRequest
+from synthscape.textures.recipe import TextureRecipe
+from synthscape.textures.tiling import (
+    SEAM_THRESHOLD, decode_image, make_tileable_blend, offset_half, png_bytes, seam_mask,
+    seam_score)
+
+LOG = logging.getLogger("synthscape.textures")
+ProviderFactory = Callable[[TextureRecipe], TextureProvider]
+
+
+@dataclass(frozen=True)
+class TextureEntry:
+    """One texture of a pool."""
+
+    path: Path
+    """Absolute path of the image to render."""
+    provenance: dict[str, Any]
+    """provider, model, prompt, ai_generated, variant, cache_key, fallback_reason."""
+
+
+@dataclass
+class _Run:
+    """State shared by all pools of one resolve call."""
+
+    cache: TextureCache
+    factory: ProviderFactory
+    offline: bool
+    dry_run: bool
+    max_calls: int | None
+    logger: logging.Logger
+    calls: int = 0
+    stopped: ProviderError | None = None
+    """Set by a run-wide failure (quota, missing key, auth, budget): no more API calls."""
+    providers: dict[str | None, TextureProvider] = field(default_factory=dict)
+
+    def provider(self, recipe: TextureRecipe) -> TextureProvider:
+        if recipe.base_url not in self.providers:
+            try:
+                self.providers[recipe.base_url] = self.factory(recipe)
+            except TextureError as exc:
+                raise ProviderError("missing_key", str(exc), fatal_for_run=True) from None
+        return self.providers[recipe.base_url]
+
+    def spend(self) -> None:
+        if self.max_calls is not None and self.calls >= self.max_calls:
+            raise ProviderError("budget", f"--max-texture-calls {self.max_calls} reached",
+                                fatal_for_run=True)
+        self.calls += 1
+
+
+def default_provider_factory(recipe: TextureRecipe) -> TextureProvider:
+    """An :class:`~synthscape.textures.openai_provider.OpenAIProvider` for ``recipe.base_url``."""
+    from synthscape.textures.openai_provider import OpenAIProvider
+    return OpenAIProvider(recipe.base_url)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _entry(cached_path: Path, sidecar: dict[str, Any], fallback: str | None = None) -> TextureEntry:
+    prov = {k: sidecar.get(k) for k in ("provider", "model", "prompt", "ai_generated",
+                                         "variant", "key", "tile_method_applied")}
+    prov["cache_key"] = prov.pop("key")
+    if fallback:
+        prov["fallback_reason"] = fallback
+    return TextureEntry(cached_path, prov)
+
+
+def _base_sidecar(request: TextureRequest, variant: int, ai: bool) -> dict[str, Any]:
+    return {"provider": request.provider, "model": request.model, "prompt": request.prompt,
+            "ai_generated": ai, "variant": variant, "created_at": _now(),
+            "parameters": request.key_fields(variant)}
+
+
+def _tileable(run: _Run, provider: Any, request: TextureRequest,
+              data: bytes) -> tuple[bytes, str, dict[str, Any]]:
+    """Make ``data`` tileable; returns (bytes, mime, sidecar facts). Edit errors fall back to blend."""
+    image = decode_image(data)
+    facts: dict[str, Any] = {}
+    if request.tile_method == "edit" and hasattr(provider, "edit_seam"):
+        shifted = offset_half(image)
+        try:
+            run.spend()
+            edited = provider.edit_seam(request, png_bytes(shifted),
+                                        png_bytes(seam_mask((image.shape[1], image.shape[0]))))
+            result = decode_image(edited.data)
+            score = seam_score(result)
+            facts = {"edit": edited.sidecar, "seam_score": score}
+            if score <= SEAM_THRESHOLD:
+                return edited.data, edited.mime, dict(facts, tile_method_applied="edit")
+            image = result
+            facts["tile_method_applied"] = "edit+blend"
+        except ProviderError as exc:
+            if exc.fatal_for_run:
+                run.stopped = exc
+            facts = {"edit_error": str(exc)}
+    blended = make_tileable_blend(image)
+    facts.setdefault("tile_method_applied", "blend")
+    facts["seam_score"] = seam_score(blended)
+    return png_bytes(blended), "image/png", facts
+
+
+def _fetch(run: _Run, recipe: TextureRecipe, request: TextureRequest, variant: int,
+           key: str) -> TextureEntry:
+    """Generate one API texture, make it tileable, store it; ProviderError on failure."""
+    if run.stopped is not None:
+        raise run.stopped
+    provider = run.provider(recipe)
+    run.spend()
+    generated = provider.generate(request, variant)
+    sidecar = dict(_base_sidecar(request, variant, provider.ai_generated),
+                   generation=generated.sidecar,
+                   revised_prompt=generated.sidecar.get("revised_prompt"),
+                   usage=generated.sidecar.get("usage"),
+                   request_id=generated.sidecar.get("request_id"))
+    if request.tile_method == "none":
+        stored = run.cache.put(key, generated.data, generated.mime,
+                               dict(sidecar, tile_method_applied="none"))
+    else:
+        try:
+            data, mime, facts = _tileable(run, provider, request, generated.data)
+        except (OSError, ValueError) as exc:
+            raise ProviderError("bad_response", f"the API returned an unreadable image: {exc}") from None
+        stored = run.cache.put(key, data, mime, dict(sidecar, **facts),
+                               source=(generated.data, generated.mime))
+    return _entry(stored.path, stored.sidecar)
+
+
+def _procedural(run: _Run, request: TextureRequest, variants: list[int],
+                fallback: str | None = None) -> list[TextureEntry]:
+    """Procedural entries (from the cache when present) for ``variants``."""
+    provider = ProceduralProvider()
+    entries = []
+    for variant in variants:
+        key = cache_key(request.key_fields(variant))
+        hit = run.cache.get(key)
+        if hit is None:
+            texture = provider.generate(request, variant)
+            sidecar = dict(_base_sidecar(request, variant, False), generation=texture.sidecar,
+                           tile_method_applied="builtin")
+            hit = run.cache.put(key, texture.data, texture.mime, sidecar)
+        entries.append(_entry(hit.path, hit.sidecar, fallback))
+    return entries
+
+
+def _fallback_request(recipe: TextureRecipe) -> TextureRequest:
+    return TextureRequest.from_recipe(recipe.model_copy(update={"source": "procedural"}))
+
+
+def _label(recipe: TextureRecipe) -> str:
+    prompt = recipe.prompt or ""
+    return f"{recipe.source} texture '{prompt[:60]}{'...' if len(prompt) > 60 else ''}'"
+
+
+def _api_pool(run: _Run, recipe: TextureRecipe) -> list[TextureEntry]:
+    """Cached + newly generated entries; the rest procedural after one warning."""
+    request = TextureRequest.from_recipe(recipe)
+    entries, missing, failure = [], [], None
+    for variant in range(recipe.pool):
+        key = cache_key(request.key_fields(variant))
+        hit = run.cache.get(key)
+        if hit is not None:
+            entries.append(_entry(hit.path, hit.sidecar))
+        elif run.dry_run:
+            continue
+        elif failure is None and not run.offline:
+            try:
+                entries.append(_fetch(run, recipe, request, variant, key))
+                continue
+            except ProviderError as exc:
+                failure = exc
+                if exc.fatal_for_run:
+                    run.stopped = exc
+                missing.append(variant)
+        else:
+            missing.append(variant)
+    if not missing:
+        return entries
+    if run.offline:
+        keys = ", ".join(cache_key(request.key_fields(v))[:12] for v in missing)
+        reason = f"offline and {len(missing)} of {recipe.pool} textures are not cached ({keys})"
+    else:
+        reason = str(failure)
+    message = f"{_label(recipe)}: {reason}"
+    if recipe.fallback == "none":
+        raise TextureError(f"{message}; the recipe says fallback: none")
+    run.logger.warning("%s; using procedural '%s' textures for %d of %d variants",
+                       message, recipe.kind, len(missing), recipe.pool)
+    code = failure.reason if failure is not None else "offline"
+    return entries + _procedural(run, _fallback_request(recipe), missing, code)
+
+
+def _pool(run: _Run, recipe: TextureRecipe) -> list[TextureEntry]:
+    if recipe.is_api:
+        return _api_pool(run, recipe)
+    if recipe.source == "procedural":
+        if run.dry_run:
+            return []
+        return _procedural(run, TextureRequest.from_recipe(recipe), list(range(recipe.pool)))
+    return [TextureEntry(path, prov) for path, prov in
+            local_entries(recipe, run.cache, write=not run.dry_run)]
+
+
+def resolve_texture_pools(texture_recipes: list[TextureRecipe], cache_dir: str | Path | None,
+                          *, offline: bool = False, max_calls: int | None = None,
+                          dry_run: bool = False, logger: logging.Logger | None = None,
+                          provider_factory: ProviderFactory | None = None,
+                          ) -> dict[str, list[TextureEntry]]:
+    """Fill one texture pool per distinct texture recipe.
+
+    Args:
+        texture_recipes: every material's ``texture:`` (duplicates share a pool).
+        cache_dir: ``--texture-cache``; None = :func:`~synthscape.textures.cache.default_cache_dir`.
+        offline: use the cache only; missing API textures are reported and fall back.
+        max_calls: ``--max-texture-calls``: most API calls (generate + edit) in this run.
+        dry_run: log the plan, make no call and write nothing; pools hold cached entries only.
+        logger: where warnings go (default ``synthscape.textures``).
+        provider_factory: builds the API provider for a recipe (tests, other providers).
+
+    Returns:
+        ``{pool_key(recipe): [TextureEntry, ...]}``; look pools up with :func:`pool_key`.
+
+    Raises:
+        TextureError: a texture failed and its recipe says ``fallback: none``, or a folder/file
+            source is unusable.
+    """
+    run = _Run(TextureCache(cache_dir), provider_factory or default_provider_factory,
+               offline, dry_run, max_calls, logger or LOG)
+    if dry_run:
+        run.logger.info("dry run: %s", plan_texture_calls(texture_recipes, cache_dir).summary())
+    return {pool_key(recipe): _pool(run, recipe) for recipe in unique_recipes(texture_recipes)}
+
+
+def missing_textures(texture_recipes: list[TextureRecipe], cache_dir: str | Path | None) -> list[str]:
+    """Human-readable list of API textures not in the cache (for ``--offline`` reports)."""
+    cache, missing = TextureCache(cache_dir), []
+    for recipe in unique_recipes(texture_recipes):
+        if not recipe.is_api:
+            continue
+        request = TextureRequest.from_recipe(recipe)
+        for variant in range(recipe.pool):
+            key = cache_key(request.key_fields(variant))
+            if cache.get(key) is None:
+                missing.append(f"{_label(recipe)} variant {variant} (cache key {key[:12]})")
+    return missing
