@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
+from synthscape.augment.pipeline import AugmentRecipe
 from synthscape.lidar.recipe import LidarRecipe
 from synthscape.recipe.fields import Color, ExistingFile, Integer, Number, Scale, Vector
 from synthscape.textures.recipe import TextureRecipe
@@ -293,6 +294,8 @@ class Recipe(RecipeModel):
     """Cycles settings."""
     lidar: LidarRecipe | None = None
     """A LiDAR mounted on the camera rig; adds ``lidar/`` point clouds (and KITTI with kitti types)."""
+    augment: AugmentRecipe | None = None
+    """2D augmentation pipeline used by ``synthscape augment`` on the rendered dataset."""
 
     @model_validator(mode="after")
     def _categories_consistent(self) -> Recipe:
