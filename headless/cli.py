@@ -7,40 +7,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import click
 
+from headless.errors import friendly_errors
 from headless.progress import FrameProgress
-from synthscape.errors import SynthscapeError
-
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 1
-
-
-def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn bad-input errors into one readable message and exit 2; anything else exits 1."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except SynthscapeError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
-            raise
-        except Exception as error:  # noqa: BLE001 - the last line of defence of the CLI
-            logging.getLogger("synthscape").debug("internal error", exc_info=True)
-            click.echo(f"internal error: {type(error).__name__}: {error}\n"
-                       "Run again with --verbose for a traceback, and please report it.", err=True)
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper
-
 
 def parse_resolution(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
     """Parse ``WxH``."""
@@ -73,14 +45,27 @@ def main(verbose: bool) -> None:
 @click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), help="Cycles device (default: recipe).")
 @click.option("--resolution", callback=parse_resolution, help="WIDTHxHEIGHT, overrides the recipe.")
 @click.option("--samples", type=click.IntRange(min=1), help="Cycles samples, overrides the recipe.")
+@click.option("--shard-index", type=click.IntRange(min=0),
+              help="Render only frames i with i mod --num-shards == this (default: from a Kubernetes "
+                   "Indexed Job, Slurm array or AWS Batch array environment). Sharded runs do not merge.")
+@click.option("--num-shards", type=click.IntRange(min=1),
+              help="Number of shards (with --shard-index or JOB_COMPLETION_INDEX); with --engine ray, "
+                   "the number of tasks.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes on this machine, each with its own Blender (default 1).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: this machine; ray: one Ray task per shard on a Ray cluster.")
+@click.option("--address", help="Ray cluster address for --engine ray (default: start a local Ray).")
 @friendly_errors
 def render(recipe: Path, out_dir: Path, frames: int | None, seed: int | None, device: str | None,
-           resolution: tuple[int, int] | None, samples: int | None) -> None:
+           resolution: tuple[int, int] | None, samples: int | None, shard_index: int | None,
+           num_shards: int | None, workers: int | None, engine: str, address: str | None) -> None:
     """Render RECIPE into a dataset under --out."""
     from headless.render_command import run_render
 
     run_render(recipe, out_dir, frames=frames, seed=seed, device=device, resolution=resolution,
-               samples=samples, progress_factory=FrameProgress)
+               samples=samples, progress_factory=FrameProgress, shard_index=shard_index,
+               num_shards=num_shards, workers=workers, engine=engine, address=address)
 
 
 @main.command()

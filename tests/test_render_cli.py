@@ -23,7 +23,7 @@ DATA = Path(__file__).parent / "data"
 
 def synthscape(*args: str) -> subprocess.CompletedProcess:
     """Run the CLI in a fresh process, as a user would."""
-    return subprocess.run([sys.executable, "-m", "headless.cli", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "headless", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=600)
 
 

@@ -1,0 +1,174 @@
+"""One Cycles render per frame into a multilayer EXR, read back as :class:`FrameBuffers`."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+from synthscape.blender.device import DeviceInfo, select_device
+from synthscape.blender.scene_builder import build_scene, clear_frame, configure_render
+from synthscape.buffers import FrameBuffers, SceneMesh
+from synthscape.io.images import read_exr
+from synthscape.spec.scene_spec import SceneSpec
+
+LOG = logging.getLogger("synthscape.blender")
+
+BACKGROUND_DEPTH = 1.0e9
+"""Cycles writes about 1e10 where a ray hits nothing; anything beyond this becomes ``inf``."""
+
+
+class CyclesRenderer:
+    """Renders scene specs with Cycles, one frame after another in this process.
+
+    Example::
+
+        renderer = CyclesRenderer("auto")
+        buffers = renderer.render(spec)
+        renderer.close()
+    """
+
+    def __init__(self, device: str = "auto", quiet: bool = True) -> None:
+        """Reset Blender to an empty factory scene and choose the compute device.
+
+        Args:
+            device: ``auto``, ``cpu`` or ``gpu`` (see
+                :func:`synthscape.blender.device.select_device`).
+            quiet: silence Blender's per-frame stdout lines ("Saved: ...") so progress bars
+                stay readable; errors still raise.
+
+        Raises:
+            DeviceUnavailableError: ``device='gpu'`` and no GPU is usable.
+        """
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        self._scene = bpy.context.scene
+        configure_render(self._scene)
+        with _silenced_stdout(quiet):  # Cycles prints a warning per missing GPU library
+            self.device: DeviceInfo = select_device(device, self._scene)
+        self.blender_version: str = bpy.app.version_string
+        self.device_info: dict[str, object] = {**self.device.to_dict(),
+                                               "blender_version": self.blender_version}
+        """For ``dataset.json``: type (CPU/OPTIX/CUDA/...), requested, names, blender_version."""
+        self._quiet = quiet
+        self._tmp = Path(tempfile.mkdtemp(prefix="synthscape_render_"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmp, True)
+        self.last_render_seconds = 0.0
+        """Wall time of the last ``bpy.ops.render.render`` call alone, seconds."""
+
+    def render(self, spec: SceneSpec) -> FrameBuffers:
+        """Build ``spec`` (after clearing the previous frame), render it and return its passes.
+
+        Returns:
+            :class:`FrameBuffers`; ``mesh`` is filled when ``spec.extras['lidar']`` is truthy
+            and :mod:`synthscape.blender.mesh_export` is available.
+        """
+        clear_frame()
+        instance_of = build_scene(spec, self._scene)
+        path = self._tmp / f"frame_{spec.frame_index:06d}.exr"
+        self._scene.render.filepath = str(path)
+        with _silenced_stdout(self._quiet):
+            start = time.perf_counter()
+            bpy.ops.render.render(write_still=True)
+            self.last_render_seconds = time.perf_counter() - start
+        LOG.debug("frame %d rendered on %s in %.3f s", spec.frame_index,
+                  self.device.backend, self.last_render_seconds)
+        try:
+            buffers = buffers_from_exr(read_exr(path))
+        finally:
+            path.unlink(missing_ok=True)
+        if spec.extras.get("lidar"):
+            mesh = _scene_mesh(instance_of)
+            if mesh is not None:
+                buffers = FrameBuffers(buffers.rgb, buffers.depth, buffers.normal,
+                                       buffers.instance, mesh)
+        return buffers
+
+    def close(self) -> None:
+        """Remove the last frame's datablocks and the temporary folder."""
+        clear_frame()
+        self._cleanup()
+
+    def __enter__(self) -> CyclesRenderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def _silenced_stdout(enabled: bool) -> Iterator[None]:
+    """Point file descriptor 1 (where Blender's C code logs) at /dev/null while active."""
+    if not enabled:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _channel(channels: dict[str, np.ndarray], *suffixes: str) -> np.ndarray:
+    """The channel whose name ends with one of ``suffixes`` (view-layer prefix ignored)."""
+    for suffix in suffixes:
+        for name, array in channels.items():
+            if name == suffix or name.endswith("." + suffix):
+                return array
+    raise KeyError(f"render EXR has no pass {suffixes[0]!r}; it has {sorted(channels)}")
+
+
+def _stack(channels: dict[str, np.ndarray], grouped: str, axes: str) -> np.ndarray:
+    """An (H, W, C) pass, whether OpenEXR grouped it (``Normal``) or not (``Normal.X`` ...)."""
+    try:
+        return _channel(channels, grouped)
+    except KeyError:
+        return np.stack([_channel(channels, f"{grouped}.{a}") for a in axes], axis=-1)
+
+
+def buffers_from_exr(channels: dict[str, np.ndarray]) -> FrameBuffers:
+    """Turn Cycles' multilayer EXR channels into :class:`FrameBuffers`.
+
+    Args:
+        channels: :func:`synthscape.io.images.read_exr` output of a render with the
+            Combined, Depth, Normal and Object Index passes (row 0 = image top).
+    """
+    rgb = _stack(channels, "Combined", "RGBA")[..., :3].astype(np.float32)
+    depth = np.asarray(_channel(channels, "Depth.Z", "Depth"), dtype=np.float32)
+    if depth.ndim == 3:
+        depth = depth[..., 0]
+    depth = np.where(depth >= BACKGROUND_DEPTH, np.inf, depth).astype(np.float32)
+    normal = _stack(channels, "Normal", "XYZ").astype(np.float32)
+    length = np.linalg.norm(normal, axis=-1, keepdims=True)
+    hit = np.isfinite(depth)[..., None] & (length > 1e-6)
+    normal = np.where(hit, normal / np.maximum(length, 1e-6), 0.0).astype(np.float32)
+    index = np.asarray(_channel(channels, "Object Index.X", "Object Index", "IndexOB.X"))
+    if index.ndim == 3:
+        index = index[..., 0]
+    instance = np.rint(index).clip(0, 65535).astype(np.uint16)
+    return FrameBuffers(rgb=rgb, depth=depth, normal=normal, instance=instance)
+
+
+def _scene_mesh(instance_of: dict[str, int]) -> SceneMesh | None:
+    """World triangles of the built scene, or None when mesh_export is not installed."""
+    try:
+        from synthscape.blender.mesh_export import export_scene_mesh
+    except ImportError:
+        LOG.warning("LiDAR requested but synthscape.blender.mesh_export is missing; no mesh")
+        return None
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    return export_scene_mesh(depsgraph, instance_of=lambda ob: instance_of.get(ob.name))

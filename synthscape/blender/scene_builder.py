@@ -1,0 +1,90 @@
+"""Render settings set once per process, and the per-frame build/clear of a scene spec."""
+
+from __future__ import annotations
+
+import bpy
+
+from synthscape.blender import compat
+from synthscape.blender.camera import build_camera
+from synthscape.blender.lights import build_light, build_world
+from synthscape.blender.objects import build_ground, build_object
+from synthscape.spec.scene_spec import RenderSpec, SceneSpec
+
+FRAME_DATA: tuple[str, ...] = (
+    "objects", "meshes", "materials", "images", "lights", "cameras", "worlds", "node_groups",
+    "textures", "curves", "armatures", "actions", "collections",
+)
+"""``bpy.data`` collections emptied between frames (the scene itself is kept)."""
+
+
+def configure_render(scene: bpy.types.Scene) -> None:
+    """Settings that hold for every frame: Cycles, passes, float32 multilayer EXR output.
+
+    View transform 'Standard' so the pipeline owns the colour conversion; persistent data
+    off because every frame is rebuilt from scratch.
+    """
+    render = scene.render
+    render.engine = "CYCLES"
+    render.threads_mode = "AUTO"
+    render.use_persistent_data = False
+    render.film_transparent = False
+    render.use_file_extension = True
+    render.use_placeholder = False
+    render.use_overwrite = True
+    compat.disable_compositor(scene)
+    compat.set_multilayer_exr(render.image_settings)
+    scene.display_settings.display_device = "sRGB"
+    scene.view_settings.view_transform = "Standard"
+    scene.view_settings.look = "None"
+    scene.view_settings.exposure = 0.0
+    scene.view_settings.gamma = 1.0
+    cycles = scene.cycles
+    cycles.use_adaptive_sampling = True
+    cycles.use_auto_tile = False
+    cycles.denoiser = "OPENIMAGEDENOISE"
+    view_layer = scene.view_layers[0]
+    view_layer.use_pass_combined = True
+    view_layer.use_pass_z = True
+    view_layer.use_pass_normal = True
+    view_layer.use_pass_object_index = True
+
+
+def apply_render_spec(scene: bpy.types.Scene, spec: RenderSpec) -> None:
+    """Per-frame sampling settings: sample count and denoiser on/off."""
+    if spec.samples < 1:
+        raise ValueError(f"render.samples must be >= 1, got {spec.samples}")
+    scene.cycles.samples = spec.samples
+    scene.cycles.use_denoising = spec.denoise
+
+
+def clear_frame() -> None:
+    """Remove every datablock a previous frame created, so counts and memory stay flat."""
+    for name in FRAME_DATA:
+        blocks = list(getattr(bpy.data, name))
+        if blocks:
+            bpy.data.batch_remove(blocks)
+    bpy.data.orphans_purge(do_local_ids=True, do_linked_ids=True, do_recursive=True)
+
+
+def build_scene(spec: SceneSpec, scene: bpy.types.Scene) -> dict[str, int]:
+    """Build ground, objects, lights, world and camera of ``spec`` into ``scene``.
+
+    Returns:
+        Map from Blender object name to instance id (0 for the ground).
+    """
+    apply_render_spec(scene, spec.render)
+    instance_of: dict[str, int] = {}
+    if spec.ground is not None:
+        instance_of[build_ground(spec.ground).name] = 0
+    for object_spec in spec.objects:
+        instance_of[build_object(object_spec).name] = object_spec.instance_id
+    for index, light in enumerate(spec.lights):
+        build_light(light, f"light_{index:03d}")
+    build_world(spec.world, scene)
+    build_camera(spec.camera, scene)
+    return instance_of
+
+
+def datablock_counts() -> dict[str, int]:
+    """Number of datablocks in each per-frame ``bpy.data`` collection (for leak checks)."""
+    return {name: len(getattr(bpy.data, name)) for name in FRAME_DATA}
