@@ -15,10 +15,10 @@ import numpy as np
 
 from synthscape.augment.base import KittiFrame
 from synthscape.augment.functional import transform_rect
+from synthscape.writers.kitti import clip_box_near_plane
 
 MIRROR_X = np.diag([-1.0, 1.0, 1.0, 1.0])
 """Camera-frame mirror x -> -x, (4, 4)."""
-NEAR_PLANE_M = 0.05
 
 
 def parse_calib(text: str) -> dict[str, np.ndarray]:
@@ -67,16 +67,10 @@ def box_corners(h: float, w: float, length: float, location: np.ndarray,
 def project_rect(corners: np.ndarray, p2: np.ndarray) -> np.ndarray | None:
     """(4,) x1 y1 x2 y2 of 3D points projected by a (3, 4) P; near-plane clipped; None if
     all behind the camera."""
-    edges = [(0, 1), (1, 2), (2, 3), (3, 0), (4, 5), (5, 6), (6, 7), (7, 4),
-             (0, 4), (1, 5), (2, 6), (3, 7)]
-    pts = [c for c in corners if c[2] >= NEAR_PLANE_M]
-    for a, b in edges:
-        za, zb = corners[a, 2] - NEAR_PLANE_M, corners[b, 2] - NEAR_PLANE_M
-        if za * zb < 0:
-            pts.append(corners[a] + (corners[b] - corners[a]) * za / (za - zb))
-    if not pts:
+    pts = clip_box_near_plane(np.asarray(corners, dtype=float))
+    if len(pts) == 0:
         return None
-    uvw = np.hstack([np.array(pts), np.ones((len(pts), 1))]) @ np.asarray(p2, float).T
+    uvw = np.hstack([pts, np.ones((len(pts), 1))]) @ np.asarray(p2, float).T
     uv = uvw[:, :2] / uvw[:, 2:3]
     return np.concatenate([uv.min(axis=0), uv.max(axis=0)])
 

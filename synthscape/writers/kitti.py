@@ -108,7 +108,7 @@ def kitti_box(spec: SceneSpec, obj: ObjectSpec) -> KittiBox:
     return KittiBox(corners, (float(ext[2]), float(ext[1]), float(ext[0])), location, ry)
 
 
-def _clip_near(corners: np.ndarray) -> np.ndarray:
+def clip_box_near_plane(corners: np.ndarray) -> np.ndarray:
     """Corners in front of the near plane plus the box edges' crossings of it, (K, 3)."""
     edges = [(0, 1), (1, 2), (2, 3), (3, 0), (4, 5), (5, 6), (6, 7), (7, 4),
              (0, 4), (1, 5), (2, 6), (3, 7)]
@@ -122,7 +122,7 @@ def _clip_near(corners: np.ndarray) -> np.ndarray:
 
 def projected_rect(corners: np.ndarray, K: np.ndarray) -> np.ndarray | None:
     """(4,) x1 y1 x2 y2 of the projection of 3D points (camera frame); None if all behind."""
-    pts = _clip_near(corners)
+    pts = clip_box_near_plane(corners)
     if len(pts) == 0:
         return None
     uv = pts @ np.asarray(K, float).T
