@@ -148,3 +148,19 @@ def test_unwritable_out_exits_2_before_rendering(tmp_path: Path) -> None:
 def test_validate_ok() -> None:
     result = synthscape("validate", str(SCENES / "tabletop.yaml"))
     assert result.returncode == 0 and "ok" in result.stdout
+
+
+def test_kitti_without_lidar_still_knows_occlusion(tmp_path: Path) -> None:
+    """KITTI types without a lidar: section still export the scene mesh for amodal masks."""
+    import yaml
+
+    recipe = yaml.safe_load((DATA / "fixed_cube.yaml").read_text())
+    recipe["objects"][0]["kitti_type"] = "Car"
+    path = tmp_path / "kitti_cube.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    out = tmp_path / "out"
+    render(out, "--frames", "1", recipe=path)
+    label = (out / "kitti" / "training" / "label_2" / "000000.txt").read_text().split()
+    assert label[0] == "Car"
+    assert label[2] == "0", "a fully visible object must have occluded = 0, not 3 (unknown)"
+    assert not (out / "lidar").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -17,8 +18,9 @@ import bpy
 import numpy as np
 
 from synthscape.blender.device import DeviceInfo, select_device
+from synthscape.blender.mesh_export import export_scene_mesh
 from synthscape.blender.scene_builder import build_scene, clear_frame, configure_render
-from synthscape.buffers import FrameBuffers, SceneMesh
+from synthscape.buffers import FrameBuffers
 from synthscape.io.images import read_exr
 from synthscape.spec.scene_spec import SceneSpec
 
@@ -65,15 +67,23 @@ class CyclesRenderer:
         self.last_render_seconds = 0.0
         """Wall time of the last ``bpy.ops.render.render`` call alone, seconds."""
 
+    def build(self, spec: SceneSpec) -> dict[str, int]:
+        """Clear the previous frame and realize ``spec`` in the scene, without rendering.
+
+        Returns:
+            Blender object name -> instance id of every labelled object (ground included, 0).
+        """
+        clear_frame()
+        return build_scene(spec, self._scene)
+
     def render(self, spec: SceneSpec) -> FrameBuffers:
         """Build ``spec`` (after clearing the previous frame), render it and return its passes.
 
         Returns:
-            :class:`FrameBuffers`; ``mesh`` is filled when ``spec.extras['lidar']`` is truthy
-            and :mod:`synthscape.blender.mesh_export` is available.
+            :class:`FrameBuffers`; ``mesh`` (world triangles) is filled when the spec needs
+            it for LiDAR or KITTI occlusion (:meth:`SceneSpec.wants_scene_mesh`).
         """
-        clear_frame()
-        instance_of = build_scene(spec, self._scene)
+        instance_of = self.build(spec)
         path = self._tmp / f"frame_{spec.frame_index:06d}.exr"
         self._scene.render.filepath = str(path)
         with _silenced_stdout(self._quiet):
@@ -86,11 +96,10 @@ class CyclesRenderer:
             buffers = buffers_from_exr(read_exr(path))
         finally:
             path.unlink(missing_ok=True)
-        if spec.extras.get("lidar"):
-            mesh = _scene_mesh(instance_of)
-            if mesh is not None:
-                buffers = FrameBuffers(buffers.rgb, buffers.depth, buffers.normal,
-                                       buffers.instance, mesh)
+        if spec.wants_scene_mesh():
+            depsgraph = bpy.context.evaluated_depsgraph_get()
+            mesh = export_scene_mesh(depsgraph, instance_of=lambda ob: instance_of.get(ob.name))
+            buffers = dataclasses.replace(buffers, mesh=mesh)
         return buffers
 
     def close(self) -> None:
@@ -161,14 +170,3 @@ def buffers_from_exr(channels: dict[str, np.ndarray]) -> FrameBuffers:
         index = index[..., 0]
     instance = np.rint(index).clip(0, 65535).astype(np.uint16)
     return FrameBuffers(rgb=rgb, depth=depth, normal=normal, instance=instance)
-
-
-def _scene_mesh(instance_of: dict[str, int]) -> SceneMesh | None:
-    """World triangles of the built scene, or None when mesh_export is not installed."""
-    try:
-        from synthscape.blender.mesh_export import export_scene_mesh
-    except ImportError:
-        LOG.warning("LiDAR requested but synthscape.blender.mesh_export is missing; no mesh")
-        return None
-    depsgraph = bpy.context.evaluated_depsgraph_get()
-    return export_scene_mesh(depsgraph, instance_of=lambda ob: instance_of.get(ob.name))
