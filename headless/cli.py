@@ -56,16 +56,28 @@ def main(verbose: bool) -> None:
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: this machine; ray: one Ray task per shard on a Ray cluster.")
 @click.option("--address", help="Ray cluster address for --engine ray (default: start a local Ray).")
+@click.option("--texture-cache", type=click.Path(file_okay=False),
+              help="Folder of generated textures (default: the user cache folder, synthscape/textures).")
+@click.option("--offline", is_flag=True, help="Use cached textures only; list the missing ones.")
+@click.option("--max-texture-calls", type=click.IntRange(min=0),
+              help="Most texture API calls this run may make; beyond it, procedural fallback.")
+@click.option("--dry-run", is_flag=True,
+              help="Print how many texture API calls and image tokens the run would spend, then stop.")
 @friendly_errors
 def render(recipe: Path, out_dir: Path, frames: int | None, seed: int | None, device: str | None,
            resolution: tuple[int, int] | None, samples: int | None, shard_index: int | None,
-           num_shards: int | None, workers: int | None, engine: str, address: str | None) -> None:
+           num_shards: int | None, workers: int | None, engine: str, address: str | None,
+           texture_cache: str | None, offline: bool, max_texture_calls: int | None, dry_run: bool) -> None:
     """Render RECIPE into a dataset under --out."""
-    from headless.render_command import run_render
+    from headless.render_command import print_texture_plan, run_render
 
+    if dry_run:
+        print_texture_plan(recipe, texture_cache)
+        return
     run_render(recipe, out_dir, frames=frames, seed=seed, device=device, resolution=resolution,
                samples=samples, progress_factory=FrameProgress, shard_index=shard_index,
-               num_shards=num_shards, workers=workers, engine=engine, address=address)
+               num_shards=num_shards, workers=workers, engine=engine, address=address,
+               texture_cache=texture_cache, offline=offline, max_texture_calls=max_texture_calls)
 
 
 @main.command()

@@ -1,16 +1,25 @@
-"""``synthscape render``: run the pipeline with a progress bar, Ctrl-C handling and a summary."""
+"""``synthscape render``: run the pipeline with a progress bar, Ctrl-C handling and a summary.
+
+Also the batch front end: ``--shard-index/--num-shards`` (or a farm's environment),
+``--workers N`` and ``--engine ray`` (see :mod:`synthscape.batch`).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from headless.progress import format_duration
+from synthscape.batch.sharding import resolve_shard
+from synthscape.batch.shard_run import RENDERER_ENV, renderer_factory_from_env, run_shard
+from synthscape.errors import SynthscapeError
 from synthscape.pipeline import ProgressCallback, RenderJob, RunSummary, render_dataset
 
 
@@ -63,12 +72,86 @@ def print_summary(summary: RunSummary) -> None:
 def run_render(recipe: Path, out_dir: Path, *, frames: int | None, seed: int | None,
                device: str | None, resolution: tuple[int, int] | None, samples: int | None,
                progress_factory: Callable[[], ProgressCallback], frame_indices: list[int] | None = None,
-               finalize: bool = True) -> RunSummary:
-    """Render with progress output and print the summary."""
+               finalize: bool = True, shard_index: int | None = None, num_shards: int | None = None,
+               workers: int | None = None, engine: str = "local", address: str | None = None,
+               environ: Mapping[str, str] | None = None, texture_cache: str | None = None,
+               offline: bool = False, max_texture_calls: int | None = None) -> RunSummary | None:
+    """Render with progress output and print the summary.
+
+    Dispatches on the options: ``--engine ray``, ``--workers N`` (N > 1), a shard (flags
+    or engine environment, no merge), or the whole dataset in this process (merged).
+    Returns the summary of an in-process run, None for workers/Ray.
+
+    Raises:
+        SynthscapeError: inconsistent options (shown by the CLI, exit 2).
+    """
+    environ = os.environ if environ is None else environ
     job = RenderJob(recipe_path=str(recipe), out_dir=out_dir, frames=frames, seed=seed,
                     resolution=resolution, samples=samples, device=device,
-                    frame_indices=frame_indices, finalize=finalize)
+                    frame_indices=frame_indices, finalize=finalize, texture_cache=texture_cache,
+                    offline=offline, max_texture_calls=max_texture_calls)
+    if engine == "ray":
+        _no_shard_flags(shard_index, "--engine ray")
+        return _run_ray(job, num_shards or workers, address, progress_factory, environ)
+    if address is not None:
+        raise SynthscapeError("--address is for --engine ray; add --engine ray or drop --address")
+    if workers is not None and workers > 1:
+        _no_shard_flags(shard_index if shard_index is not None else num_shards, f"--workers {workers}")
+        return _run_workers(job, workers, progress_factory)
+    shard = resolve_shard(shard_index, num_shards, environ)
+    factory = renderer_factory_from_env(environ)
     with stop_after_current_frame() as stop:
-        summary = render_dataset(job, progress=progress_factory(), stop=stop)
+        if shard is not None:
+            summary = run_shard(job, *shard, renderer_factory=factory, progress=progress_factory(), stop=stop)
+        else:
+            summary = render_dataset(job, renderer_factory=factory, progress=progress_factory(), stop=stop)
     print_summary(summary)
+    if shard is not None:
+        click.echo(f"shard       {shard[0]} of {shard[1]} (frames i with i mod {shard[1]} == {shard[0]}); "
+                   f"when every shard is done: synthscape merge {out_dir}")
     return summary
+
+
+def _no_shard_flags(value: int | None, option: str) -> None:
+    if value is not None:
+        raise SynthscapeError(f"{option} splits the dataset itself; drop --shard-index/--num-shards "
+                              "(with --engine ray, --num-shards sets the number of tasks)")
+
+
+def _run_workers(job: RenderJob, workers: int, progress_factory: Callable[[], ProgressCallback]) -> None:
+    from synthscape.batch.workers import run_local_workers
+
+    with stop_after_current_frame() as stop:
+        result = run_local_workers(job, workers, progress=progress_factory(), stop=stop)
+    _print_farm_summary(job.out_dir, f"{workers} local workers", result.seconds, result.frames_done, result.merge)
+
+
+def _run_ray(job: RenderJob, num_shards: int | None, address: str | None,
+             progress_factory: Callable[[], ProgressCallback], environ: Mapping[str, str]) -> None:
+    from synthscape.batch.ray_engine import run_ray
+
+    result = run_ray(job, num_shards, address=address, progress=progress_factory(),
+                     renderer=environ.get(RENDERER_ENV))
+    _print_farm_summary(job.out_dir, f"Ray, {result.num_shards} task(s)", result.seconds,
+                        result.merge.frames_merged if result.merge else 0, result.merge)
+
+
+def _print_farm_summary(out_dir: Path, engine: str, seconds: float, frames_done: int, merge: Any) -> None:
+    rate = frames_done / seconds * 60.0 if seconds > 0 else 0.0
+    lines = ["", f"dataset     {out_dir}", f"engine      {engine}",
+             f"frames      {frames_done} complete", f"time        {format_duration(seconds)} ({rate:.1f} frames/min)"]
+    if merge is not None:
+        counts = ", ".join(f"{name} {count}" for name, count in merge.category_counts.items())
+        lines += [f"instances   {counts}", f"annotations {out_dir / 'coco' / 'annotations.json'}"]
+    else:
+        lines.append("stopped early: run the same command again to finish the remaining frames")
+    click.echo("\n".join(lines))
+
+
+def print_texture_plan(recipe: Path, texture_cache: str | None) -> None:
+    """``--dry-run``: the texture API calls and image output tokens a run would spend."""
+    from synthscape.recipe.load import load_recipe
+    from synthscape.textures import plan_texture_calls
+
+    plan = plan_texture_calls(load_recipe(recipe).generated_textures(), texture_cache)
+    click.echo(f"dry run: {plan.summary()}")

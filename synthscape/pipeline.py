@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import platform
-import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,11 +18,10 @@ from typing import Any, Protocol
 
 from synthscape.buffers import FrameBuffers
 from synthscape.errors import OutputDirError
-from synthscape.recipe.load import load_recipe, recipe_to_dict, resolve_categories
+from synthscape.recipe.load import load_recipe
 from synthscape.recipe.schema import Recipe
 from synthscape.spec.sample import sample_scene
 from synthscape.spec.scene_spec import SceneSpec
-from synthscape.versions import software_versions
 
 log = logging.getLogger("synthscape.pipeline")
 
@@ -87,7 +84,6 @@ class RunSummary:
     render_seconds: float = 0.0
     device_info: dict[str, Any] = field(default_factory=dict)
     category_counts: dict[str, int] = field(default_factory=dict)
-    textures: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
 
 
@@ -159,37 +155,17 @@ def render_frames(recipe: Recipe, job: RenderJob, seed: int, indices: Sequence[i
             progress(done, len(todo), index)
 
 
-def finalize_dataset(recipe: Recipe, job: RenderJob, seed: int, frames: int,
-                     summary: RunSummary) -> None:
-    """Merge the per-frame COCO fragments and write ``dataset.json``."""
-    from synthscape.writers.coco import category_counts, write_coco_annotations
-    from synthscape.writers.dataset_json import write_dataset_json
-
-    categories = resolve_categories(recipe)
-    coco = write_coco_annotations(job.out_dir, categories, {"description": recipe.name, "version": "1.0"})
-    summary.category_counts = category_counts(coco)
-    if (job.out_dir / "kitti").is_dir():
-        from synthscape.writers.kitti import write_kitti_imagesets
-
-        write_kitti_imagesets(job.out_dir, range(frames), seed=seed)
-    write_dataset_json(
-        job.out_dir, recipe_dict=recipe_to_dict(recipe), dataset_seed=seed, frame_count=frames,
-        versions=software_versions(summary.device_info.get("blender_version")),
-        category_counts=summary.category_counts,
-        timings={"seconds": round(summary.seconds, 3), "render_seconds": round(summary.render_seconds, 3),
-                 "frames_rendered": len(summary.frames_rendered), "host": socket.gethostname(),
-                 "platform": platform.platform(), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-        device_info=summary.device_info,
-        extra={"recipe_path": str(job.recipe_path), "textures": summary.textures})
-
-
 def render_dataset(job: RenderJob, *, renderer_factory: Callable[[str], Renderer] | None = None,
                    progress: ProgressCallback | None = None,
                    stop: threading.Event | None = None) -> RunSummary:
     """Render a dataset (or one shard of it) from a recipe.
 
     Validates the recipe and the output folder before anything renders, skips frames
-    that are already complete, and (with ``job.finalize``) merges the annotations.
+    that are already complete, and (with ``job.finalize``) merges the annotations with
+    :func:`synthscape.batch.merge.merge_dataset`, the same code as ``synthscape merge``.
+    A finalizing run owns its folder: it records ``run.json`` (refusing a folder of another
+    run) and removes temporary files a killed run left. Shard runners prepare the folder
+    themselves (:func:`synthscape.batch.shard_run.run_shard`) and pass ``finalize=False``.
 
     Raises:
         RecipeError: the recipe is invalid.
@@ -199,13 +175,15 @@ def render_dataset(job: RenderJob, *, renderer_factory: Callable[[str], Renderer
     recipe = load_recipe(job.recipe_path)
     frames = job.frames if job.frames is not None else recipe.frames
     seed = job.seed if job.seed is not None else recipe.seed
-    check_output_dir(job.out_dir)
+    record = None
+    if job.finalize:
+        from synthscape.batch.shard_run import prepare_output
+
+        record = prepare_output(job)
+    else:
+        check_output_dir(job.out_dir)
     summary = RunSummary(out_dir=job.out_dir, frames_total=frames)
     pools = resolve_textures(recipe, job)
-    if pools:
-        from synthscape.textures import provenance_entries
-
-        summary.textures = provenance_entries(pools)
     renderer = (renderer_factory or default_renderer_factory)(job.device or recipe.render.device)
     summary.device_info = dict(renderer.device_info)
     try:
@@ -215,5 +193,9 @@ def render_dataset(job: RenderJob, *, renderer_factory: Callable[[str], Renderer
         renderer.close()
     summary.seconds = time.perf_counter() - started
     if job.finalize and not summary.interrupted:
-        finalize_dataset(recipe, job, seed, frames, summary)
+        from synthscape.batch.merge import merge_dataset
+
+        merged = merge_dataset(job.out_dir, record=record, summary=summary,
+                               allow_partial=job.frame_indices is not None)
+        summary.category_counts = merged.category_counts
     return summary

@@ -70,3 +70,27 @@ def test_generated_texture_shows_in_the_render_and_is_cached(tmp_path: Path,
     for path in (tmp_path / "textured").rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_cli_dry_run_and_offline_spend_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from headless.cli import main
+
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    with FakeImageServer() as server:
+        texture = {"source": "openai", "prompt": "rusted steel", "pool": 3, "quality": "medium",
+                   "base_url": server.base_url}
+        recipe = cube_recipe(tmp_path, texture)
+        cache = tmp_path / "cache"
+        dry = CliRunner().invoke(main, ["render", str(recipe), "--out", str(tmp_path / "dry"), "--dry-run",
+                                        "--texture-cache", str(cache)])
+        assert dry.exit_code == 0, dry.output
+        assert "3 call(s)" in dry.output and "image output tokens" in dry.output
+        assert not (tmp_path / "dry").exists()
+        offline = CliRunner().invoke(main, ["render", str(recipe), "--out", str(tmp_path / "off"), "--frames", "1",
+                                            "--device", "cpu", "--offline", "--texture-cache", str(cache)])
+        assert offline.exit_code == 0, offline.output
+        assert server.count() == 0
+    dataset = json.loads((tmp_path / "off" / "dataset.json").read_text())
+    assert dataset["textures"] and not any(t["ai_generated"] for t in dataset["textures"])

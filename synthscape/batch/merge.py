@@ -1,0 +1,207 @@
+"""``synthscape merge``: assemble a dataset's per-frame fragments into its dataset files.
+
+Writes ``coco/annotations.json`` (via :func:`synthscape.writers.coco.write_coco_annotations`),
+``kitti/ImageSets/*.txt`` when a ``kitti/`` folder exists, and ``dataset.json``. The
+output depends only on the frame files, never on how the frames were split across
+processes or machines, so a merged sharded run is byte-identical to a single run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synthscape.batch.resume import clean_stale_temp_files, dataset_level_only
+from synthscape.batch.run_record import RunRecord, require_run_record
+from synthscape.batch.status import DatasetStatus, dataset_status, format_ranges
+from synthscape.errors import SynthscapeError
+from synthscape.writers.coco import FRAGMENT_DIR, INSTANCE_STRIDE, category_counts, write_coco_annotations
+from synthscape.writers.layout import frame_file
+
+
+class MergeError(SynthscapeError):
+    """The dataset cannot be merged: incomplete, or fragments that contradict each other."""
+
+
+@dataclass
+class MergeResult:
+    """What a merge wrote.
+
+    Attributes:
+        status: the frame states the merge saw.
+        frames_merged: frames whose fragments went into the annotations.
+        category_counts: annotated instances per category name.
+        written: the dataset-level files written.
+    """
+
+    status: DatasetStatus
+    frames_merged: int
+    category_counts: dict[str, int]
+    written: list[Path] = field(default_factory=list)
+
+
+def coco_info(record: RunRecord) -> dict[str, Any]:
+    """The COCO ``info`` block (no timestamps: the file must be reproducible)."""
+    return {"description": record.name, "version": "1.0"}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise MergeError(f"{path}: cannot read ({error}); delete .done/{path.stem} and rerun "
+                         "`synthscape render` to redo the frame") from None
+
+
+def check_fragment(path: Path, frame_index: int, fragment: dict[str, Any], category_ids: set[int]) -> None:
+    """Check a COCO fragment belongs to its frame and uses only the run's categories.
+
+    Raises:
+        MergeError: naming the file, the bad id and the fix.
+    """
+    images = fragment.get("images", [])
+    if [image.get("id") for image in images] != [frame_index + 1]:
+        raise MergeError(f"{path}: images {[i.get('id') for i in images]} should be [{frame_index + 1}] "
+                         f"(image_id = frame index + 1); the fragment belongs to another frame or dataset")
+    for annotation in fragment.get("annotations", []):
+        if annotation.get("id", -1) // INSTANCE_STRIDE != frame_index or annotation.get("image_id") != frame_index + 1:
+            raise MergeError(f"{path}: annotation id {annotation.get('id')} / image_id {annotation.get('image_id')} "
+                             f"is not from frame {frame_index} (id = frame * {INSTANCE_STRIDE} + instance)")
+        if annotation.get("category_id") not in category_ids:
+            raise MergeError(f"{path}: annotation {annotation.get('id')} has category_id "
+                             f"{annotation.get('category_id')}, not among the run's categories "
+                             f"{sorted(category_ids)} (run.json); the frame was rendered from another recipe")
+
+
+def check_meta_categories(out_dir: Path, frame_index: int, record: RunRecord) -> str | None:
+    """Check the frame's ``meta`` categories equal the run's; return its Blender version.
+
+    Raises:
+        MergeError: the categories differ.
+    """
+    path = frame_file(out_dir, "meta", frame_index, "json")
+    if not path.is_file():
+        return None
+    meta = _read_json(path)
+    found = sorted((int(c["id"]), str(c["name"])) for c in meta.get("categories", []))
+    expected = sorted((c.id, c.name) for c in record.categories)
+    if found != expected:
+        raise MergeError(f"{path}: categories {found} differ from the run's {expected} (run.json); "
+                         "frames from different recipes are mixed in this folder")
+    return meta.get("versions", {}).get("blender")
+
+
+def check_frames(out_dir: Path, frames: list[int], record: RunRecord) -> str | None:
+    """Check every merged frame's fragment and meta; return a Blender version seen in meta."""
+    category_ids = {c.id for c in record.categories}
+    blender = None
+    for index in frames:
+        path = frame_file(out_dir, FRAGMENT_DIR, index, "json")
+        if path.is_file():
+            check_fragment(path, index, _read_json(path), category_ids)
+        blender = check_meta_categories(out_dir, index, record) or blender
+    return blender
+
+
+def texture_provenance(out_dir: Path, frames: list[int]) -> list[dict[str, Any]]:
+    """Every image texture the merged frames used, with its provider and model (from meta).
+
+    One record per texture file, sorted; derived from the frames themselves, so a sharded
+    and a single-process run give the same list.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for index in frames:
+        meta = _read_json(frame_file(out_dir, "meta", index, "json"))
+        materials = [o["material"] for o in meta.get("objects", [])]
+        materials += [meta["ground"]["material"]] if meta.get("ground") else []
+        for material in materials:
+            source = material.get("texture_source")
+            if material.get("texture_path") and source:
+                name = Path(material["texture_path"]).name
+                found[name] = {"file": name, "provider": source.get("provider"), "model": source.get("model"),
+                               "prompt": source.get("prompt"), "ai_generated": bool(source.get("ai_generated"))}
+    return [found[name] for name in sorted(found)]
+
+
+def refuse_incomplete(status: DatasetStatus) -> None:
+    """Raise a :class:`MergeError` listing the frames that are not done."""
+    parts = []
+    if status.missing:
+        parts.append(f"{len(status.missing)} missing ({format_ranges(status.missing)})")
+    if status.failed:
+        parts.append(f"{len(status.failed)} unfinished ({format_ranges(status.failed)})")
+    raise MergeError(f"{status.out_dir}: {len(status.done)}/{status.frames} frames done, "
+                     f"{'; '.join(parts)}. Rerun the render (or the failed shards) to finish them, "
+                     "or pass --allow-partial to merge the done frames only")
+
+
+def write_kitti_sets(out_dir: Path, frames: list[int], seed: int) -> list[Path]:
+    """KITTI ImageSets over the merged frames, split with the dataset seed (none when no ``kitti/``).
+
+    The same call as the pipeline's own finalize, so both give the same bytes.
+    """
+    if not (out_dir / "kitti").is_dir():
+        return []
+    from synthscape.writers.kitti import write_kitti_imagesets
+
+    return write_kitti_imagesets(out_dir, frames, seed=seed)
+
+
+def merge_dataset(out_dir: str | os.PathLike[str], *, allow_partial: bool = False,
+                  record: RunRecord | None = None, summary: Any = None) -> MergeResult:
+    """Merge the done frames of ``out_dir`` into COCO, KITTI ImageSets and ``dataset.json``.
+
+    Args:
+        out_dir: the dataset folder (with ``run.json``).
+        allow_partial: merge even when frames are missing or unfinished.
+        record: the run parameters (default: read ``run.json``).
+        summary: a :class:`synthscape.pipeline.RunSummary` whose timings and device go
+            into ``dataset.json`` (single-machine runs); None for a standalone merge.
+
+    Raises:
+        RunRecordError: no ``run.json``.
+        MergeError: the dataset is incomplete (without ``allow_partial``), or a fragment
+            or meta file contradicts the run (wrong ids, other categories).
+    """
+    out = Path(out_dir)
+    record = record or require_run_record(out)
+    status = dataset_status(out, record.frames, record.num_shards)
+    if not status.complete and not allow_partial:
+        refuse_incomplete(status)
+    if status.extra:
+        raise MergeError(f"{out}: frames {format_ranges(status.extra)} are beyond the run's {record.frames} frames "
+                         "(run.json); they come from another run: delete them or use a new folder")
+    clean_stale_temp_files(out, dataset_level_only)
+    blender = check_frames(out, status.done, record)
+    coco = write_coco_annotations(out, record.categories, coco_info(record))
+    counts = category_counts(coco)
+    written = [out / "coco" / "annotations.json", *write_kitti_sets(out, status.done, record.seed)]
+    textures = texture_provenance(out, status.done)
+    written.append(_write_dataset_json(out, record, status, counts, summary, blender, textures))
+    return MergeResult(status=status, frames_merged=len(status.done), category_counts=counts, written=written)
+
+
+def _write_dataset_json(out: Path, record: RunRecord, status: DatasetStatus, counts: dict[str, int],
+                        summary: Any, blender: str | None, textures: list[dict[str, Any]]) -> Path:
+    from synthscape.versions import software_versions
+    from synthscape.writers.dataset_json import write_dataset_json
+
+    device = dict(getattr(summary, "device_info", None) or {})
+    timings: dict[str, Any] = {"frames_merged": len(status.done), "host": socket.gethostname(),
+                               "platform": platform.platform(),
+                               "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if summary is not None:
+        timings.update(seconds=round(summary.seconds, 3), render_seconds=round(summary.render_seconds, 3),
+                       frames_rendered=len(summary.frames_rendered))
+    return write_dataset_json(
+        out, recipe_dict=record.recipe, dataset_seed=record.seed, frame_count=record.frames,
+        versions=software_versions(device.get("blender_version") or blender), category_counts=counts,
+        timings=timings, device_info=device,
+        extra={"recipe_path": record.recipe_path, "complete": status.complete,
+               "frames_done": len(status.done), "textures": textures})

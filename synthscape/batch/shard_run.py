@@ -1,0 +1,97 @@
+"""Run one shard of a dataset in this process: the unit every engine (CLI, workers, Ray) runs."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from synthscape.batch.resume import clean_stale_temp_files, shard_owns
+from synthscape.batch.run_record import RunRecord, record_for_job, write_run_record
+from synthscape.batch.sharding import shard_frames
+from synthscape.errors import SynthscapeError
+from synthscape.pipeline import ProgressCallback, Renderer, RenderJob, RunSummary, check_output_dir, render_dataset
+
+RENDERER_ENV = "SYNTHSCAPE_RENDERER"
+"""``module:callable`` of a renderer factory ``(device) -> Renderer`` (default: Cycles)."""
+
+RendererFactory = Callable[[str], Renderer]
+
+
+def load_renderer_factory(reference: str | None) -> RendererFactory | None:
+    """Import a renderer factory from ``"package.module:callable"`` (None -> None: Cycles).
+
+    Raises:
+        SynthscapeError: the reference is malformed or cannot be imported.
+    """
+    if not reference:
+        return None
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise SynthscapeError(f"{RENDERER_ENV}={reference!r}: use 'package.module:callable'")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise SynthscapeError(f"{RENDERER_ENV}={reference!r}: cannot import it ({error})") from None
+
+
+def renderer_factory_from_env(environ: Mapping[str, str] = os.environ) -> RendererFactory | None:
+    """The factory named by ``SYNTHSCAPE_RENDERER`` (None: the default Cycles renderer)."""
+    return load_renderer_factory(environ.get(RENDERER_ENV))
+
+
+def job_record(job: RenderJob, num_shards: int = 1) -> RunRecord:
+    """The :class:`RunRecord` of a job (loads the recipe)."""
+    return record_for_job(job.recipe_path, job.frames, job.seed, job.resolution, job.samples, num_shards)
+
+
+def prepare_output(job: RenderJob, num_shards: int = 1, shard_index: int | None = None) -> RunRecord:
+    """Check the folder, write/verify ``run.json`` and remove this run's stale temp files.
+
+    With ``shard_index`` None this process is the only writer and removes every temp
+    file; a shard removes only its own frames' temp files.
+
+    Raises:
+        RecipeError, OutputDirError, RunRecordError: bad recipe, folder or mixed runs.
+    """
+    record = job_record(job, num_shards)
+    check_output_dir(job.out_dir)
+    write_run_record(job.out_dir, record)
+    clean_stale_temp_files(job.out_dir, None if shard_index is None else shard_owns(shard_index, num_shards))
+    return record
+
+
+def warm_texture_cache(job: RenderJob) -> None:
+    """Generate the recipe's texture pools once, before shards start, so they all hit the cache.
+
+    Without this, N shards starting together would each call the texture API for the
+    same pools.
+    """
+    from synthscape.pipeline import resolve_textures
+    from synthscape.recipe.load import load_recipe
+
+    resolve_textures(load_recipe(job.recipe_path), job)
+
+
+def run_shard(job: RenderJob, shard_index: int, num_shards: int, *,
+              renderer_factory: RendererFactory | None = None, progress: ProgressCallback | None = None,
+              stop: threading.Event | None = None) -> RunSummary:
+    """Render shard ``shard_index`` of ``num_shards`` of ``job`` (frames ``i % M == K``), no merge.
+
+    Safe to run at the same time as the other shards on a shared folder, and to rerun
+    after a crash: complete frames are skipped, unfinished ones redone.
+    """
+    record = prepare_output(job, num_shards, shard_index)
+    frames = shard_frames(range(record.frames), shard_index, num_shards)
+    shard_job = replace(job, frames=record.frames, seed=record.seed, frame_indices=frames, finalize=False)
+    return render_dataset(shard_job, renderer_factory=renderer_factory, progress=progress, stop=stop)
+
+
+def summary_dict(summary: RunSummary) -> dict[str, Any]:
+    """A picklable/JSON-ready digest of a summary (for Ray results and logs)."""
+    return {"frames_rendered": list(summary.frames_rendered), "frames_skipped": list(summary.frames_skipped),
+            "seconds": summary.seconds, "render_seconds": summary.render_seconds,
+            "device_info": dict(summary.device_info), "interrupted": summary.interrupted}

@@ -1,0 +1,147 @@
+"""``--workers N``: render one dataset with N local worker processes, each with its own bpy.
+
+Each worker is the ``synthscape render`` command itself, started as a subprocess with
+``--shard-index k --num-shards N`` (exactly what a Kubernetes or Slurm task runs), so
+every worker gets a fresh Blender. The parent writes ``run.json``, watches the
+``.done`` markers for progress, and merges when every worker succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from synthscape.batch.merge import MergeResult, merge_dataset
+from synthscape.batch.shard_run import prepare_output, warm_texture_cache
+from synthscape.batch.status import MarkerWatcher
+from synthscape.errors import SynthscapeError
+from synthscape.pipeline import ProgressCallback, RenderJob
+from synthscape.writers.layout import complete_frames
+
+POLL_S = 0.25
+CLI_MODULE = "headless"
+"""``python -m headless`` runs the CLI like the ``synthscape`` script, with this interpreter."""
+
+
+class WorkerError(SynthscapeError):
+    """A worker process exited with an error."""
+
+
+@dataclass
+class WorkersResult:
+    """Outcome of a local multi-process run.
+
+    Attributes:
+        return_codes: exit status of each worker, by shard index.
+        seconds: wall time of the rendering, seconds.
+        frames_done: complete frames of the dataset at the end.
+        merge: the merge result (None when a worker failed or was interrupted).
+    """
+
+    return_codes: list[int]
+    seconds: float
+    frames_done: int
+    merge: MergeResult | None = None
+
+
+def render_command_line(job: RenderJob, shard_index: int, num_shards: int,
+                        python: str = sys.executable) -> list[str]:
+    """The ``synthscape render ... --shard-index k --num-shards N`` command of one worker."""
+    cmd = [python, "-m", CLI_MODULE, "render", str(job.recipe_path), "--out", str(job.out_dir),
+           "--shard-index", str(shard_index), "--num-shards", str(num_shards)]
+    options = {"--frames": job.frames, "--seed": job.seed, "--device": job.device, "--samples": job.samples,
+               "--resolution": "x".join(map(str, job.resolution)) if job.resolution else None}
+    options.update({"--texture-cache": getattr(job, "texture_cache", None),
+                    "--max-texture-calls": getattr(job, "max_texture_calls", None)})
+    for flag, value in options.items():
+        if value is not None:
+            cmd += [flag, str(value)]
+    return cmd + (["--offline"] if getattr(job, "offline", False) else [])
+
+
+def worker_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a worker: the parent's, with this source tree importable."""
+    env = dict(os.environ if environ is None else environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def _watch(job: RenderJob, todo: int, procs: Sequence[subprocess.Popen], progress: ProgressCallback | None,
+           stop: threading.Event | None, on_poll: Callable[[Sequence[subprocess.Popen]], None] | None) -> None:
+    watcher, forwarded = MarkerWatcher(job.out_dir, todo, progress), False
+    while any(p.poll() is None for p in procs):
+        if stop is not None and stop.is_set() and not forwarded:
+            forwarded = True
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGINT)
+        if on_poll is not None:
+            on_poll(procs)
+        watcher.poll()
+        time.sleep(POLL_S)
+    watcher.poll()
+
+
+def _failure(logs: Sequence[Path], codes: Sequence[int]) -> WorkerError:
+    lines = []
+    for index, (log, code) in enumerate(zip(logs, codes)):
+        if code != 0:
+            tail = log.read_text("utf-8", "replace").strip().splitlines()[-8:]
+            lines.append(f"worker {index} exited with {code}:\n  " + "\n  ".join(tail))
+    return WorkerError("\n".join(lines) + "\nrun the same command again to finish the remaining frames")
+
+
+def run_local_workers(job: RenderJob, workers: int, *, progress: ProgressCallback | None = None,
+                      stop: threading.Event | None = None, environ: Mapping[str, str] | None = None,
+                      on_poll: Callable[[Sequence[subprocess.Popen]], None] | None = None) -> WorkersResult:
+    """Render ``job`` with ``workers`` processes on this machine, then merge.
+
+    Args:
+        job: the whole dataset (``frame_indices`` must be None).
+        workers: number of worker processes (= shards).
+        progress: called as frames complete, with (done, to do, frame index).
+        stop: when set, each worker is asked (SIGINT) to stop after its current frame.
+        environ: the workers' environment (default: this process's).
+        on_poll: called with the worker processes a few times a second (e.g. to sample memory).
+
+    Raises:
+        WorkerError: a worker failed (the others still finish their frames).
+    """
+    if workers < 1:
+        raise SynthscapeError(f"--workers must be >= 1, got {workers}")
+    started = time.perf_counter()
+    record = prepare_output(job, num_shards=workers)
+    warm_texture_cache(job)
+    todo = record.frames - len([i for i in complete_frames(job.out_dir) if i < record.frames])
+    with tempfile.TemporaryDirectory(prefix="synthscape-workers-") as log_dir:
+        logs = [Path(log_dir) / f"worker-{k}.log" for k in range(workers)]
+        procs = []
+        for k, log in enumerate(logs):
+            with open(log, "wb") as handle:  # own session: a terminal Ctrl-C reaches only the parent
+                procs.append(subprocess.Popen(render_command_line(job, k, workers), stdout=handle,
+                                              stderr=subprocess.STDOUT, env=worker_environment(environ),
+                                              start_new_session=True))
+        try:
+            _watch(job, todo, procs, progress, stop, on_poll)
+        except BaseException:  # second Ctrl-C or an error here: do not leave workers behind
+            for proc in procs:
+                proc.terminate()
+            raise
+        codes = [p.wait() for p in procs]
+        if any(codes):
+            raise _failure(logs, codes)
+    done = len([i for i in complete_frames(job.out_dir) if i < record.frames])
+    result = WorkersResult(return_codes=codes, seconds=time.perf_counter() - started, frames_done=done)
+    if done == record.frames and not (stop is not None and stop.is_set()):
+        result.merge = merge_dataset(job.out_dir, record=record)
+    return result

@@ -1,0 +1,158 @@
+"""Sharded runs merged equal the single run; merge refuses incomplete or mixed datasets.
+
+These tests use the numpy fake renderer (``synthscape.batch.fake_renderer``) so they run
+in a second; tests/test_batch_blender.py repeats the key equality with Cycles.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from headless.cli import main
+from synthscape.batch.fake_renderer import FakeRenderer
+from synthscape.batch.merge import MergeError, merge_dataset
+from synthscape.batch.run_record import RunRecordError
+from synthscape.batch.shard_run import RENDERER_ENV, run_shard
+from synthscape.batch.status import dataset_status
+from synthscape.pipeline import RenderJob
+
+MINIMAL = str(Path(__file__).resolve().parents[1] / "scenes" / "minimal.yaml")
+FAKE = "synthscape.batch.fake_renderer:FakeRenderer"
+FRAMES = 7
+RUN_SPECIFIC = {"dataset.json", "run.json"}
+"""Files that record how a run went (timings, shard count) rather than the dataset."""
+
+
+def tree(out_dir: Path) -> dict[str, bytes]:
+    """Every file of a dataset by relative path, except the run-specific ones."""
+    return {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*"))
+            if p.is_file() and p.relative_to(out_dir).as_posix() not in RUN_SPECIFIC}
+
+
+def cli(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), env={RENDERER_ENV: FAKE}, catch_exceptions=False)
+
+
+def single_run(out_dir: Path, frames: int = FRAMES) -> Path:
+    result = cli("render", MINIMAL, "--out", str(out_dir), "--frames", str(frames))
+    assert result.exit_code == 0, result.output
+    return out_dir
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return single_run(tmp_path_factory.mktemp("single") / "ds")
+
+
+@pytest.mark.parametrize("num_shards", [1, 3, 4])
+def test_union_of_shards_equals_single_run(reference: Path, tmp_path: Path, num_shards: int) -> None:
+    out = tmp_path / "ds"
+    job = RenderJob(MINIMAL, out, frames=FRAMES)
+    for k in reversed(range(num_shards)):  # order must not matter
+        summary = run_shard(job, k, num_shards, renderer_factory=FakeRenderer)
+        assert summary.frames_rendered == [i for i in range(FRAMES) if i % num_shards == k]
+        assert not (out / "coco" / "annotations.json").exists()  # shards never merge
+    result = cli("merge", str(out))
+    assert result.exit_code == 0, result.output
+    assert (out / "coco" / "annotations.json").read_bytes() == (reference / "coco" / "annotations.json").read_bytes()
+    assert tree(out) == tree(reference)
+    coco = json.loads((out / "coco" / "annotations.json").read_text())
+    assert [i["id"] for i in coco["images"]] == list(range(1, FRAMES + 1))
+
+
+def test_cli_shard_flags_render_only_their_frames(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    result = cli("render", MINIMAL, "--out", str(out), "--frames", "5", "--shard-index", "1", "--num-shards", "2")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / ".done").iterdir()) == ["000001", "000003"]
+    assert "synthscape merge" in result.output and not (out / "coco" / "annotations.json").exists()
+
+
+def test_merge_refuses_incomplete_unless_allow_partial(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    run_shard(RenderJob(MINIMAL, out, frames=5), 0, 2, renderer_factory=FakeRenderer)
+    refused = cli("merge", str(out))
+    assert refused.exit_code == 2
+    assert "3/5 frames done" in refused.output and "2 missing (1,3)" in refused.output
+    assert not (out / "coco" / "annotations.json").exists()
+    partial = cli("merge", str(out), "--allow-partial")
+    assert partial.exit_code == 0, partial.output
+    coco = json.loads((out / "coco" / "annotations.json").read_text())
+    assert [i["id"] for i in coco["images"]] == [1, 3, 5]
+    record = json.loads((out / "dataset.json").read_text())
+    assert record["complete"] is False and record["frames_done"] == 3 and record["frame_count"] == 5
+
+
+def test_merge_rejects_fragment_from_another_frame(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    shutil.copytree(reference, out)
+    shutil.copy(out / "coco" / "frames" / "000001.json", out / "coco" / "frames" / "000002.json")
+    with pytest.raises(MergeError, match=r"000002\.json: images \[2\] should be \[3\]"):
+        merge_dataset(out)
+
+
+def test_merge_rejects_inconsistent_categories(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    shutil.copytree(reference, out)
+    path = out / "coco" / "frames" / "000004.json"
+    fragment = json.loads(path.read_text())
+    fragment["annotations"][0]["category_id"] = 99
+    path.write_text(json.dumps(fragment))
+    with pytest.raises(MergeError, match="category_id 99"):
+        merge_dataset(out)
+    meta_path = out / "meta" / "000003.json"
+    path.write_bytes((reference / "coco" / "frames" / "000004.json").read_bytes())
+    meta = json.loads(meta_path.read_text())
+    meta["categories"][0]["name"] = "crate"
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(MergeError, match="000003.json: categories"):
+        merge_dataset(out)
+
+
+def test_merge_writes_kitti_imagesets_when_kitti_exists(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    shutil.copytree(reference, out)
+    labels = out / "kitti" / "training" / "label_2"
+    labels.mkdir(parents=True)
+    for i in range(FRAMES):
+        (labels / f"{i:06d}.txt").write_text("")
+    merge_dataset(out)
+    sets = {name: (out / "kitti" / "ImageSets" / f"{name}.txt").read_text().split()
+            for name in ("train", "val", "trainval")}
+    assert sets["trainval"] == [f"{i:06d}" for i in range(FRAMES)]
+    assert sorted(sets["train"] + sets["val"]) == sets["trainval"] and sets["val"]
+    first = {name: (out / "kitti" / "ImageSets" / f"{name}.txt").read_bytes() for name in sets}
+    merge_dataset(out)  # deterministic
+    assert first == {name: (out / "kitti" / "ImageSets" / f"{name}.txt").read_bytes() for name in sets}
+
+
+def test_rerun_with_other_parameters_is_refused(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    shutil.copytree(reference, out)
+    result = cli("render", MINIMAL, "--out", str(out), "--frames", str(FRAMES), "--seed", "5")
+    assert result.exit_code == 2 and "seed: 0 -> 5" in result.output and "run.json" in result.output
+
+
+def test_merge_without_run_json_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(RunRecordError, match="run.json not found"):
+        merge_dataset(tmp_path)
+
+
+def test_status_counts_per_shard(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    shutil.copytree(reference, out)
+    (out / ".done" / "000002").unlink()  # files but no marker: failed
+    for p in out.rglob("000005.*"):
+        p.unlink()
+    (out / ".done" / "000005").unlink()  # nothing: missing
+    state = dataset_status(out, FRAMES, 2)
+    assert (state.done, state.failed, state.missing) == ([0, 1, 3, 4, 6], [2], [5])
+    assert [(s.done, s.missing, s.failed) for s in state.shards] == [(3, 0, 1), (2, 1, 0)]
+    result = cli("status", str(out), "--num-shards", "2")
+    assert result.exit_code == 3
+    assert "5/7 done, 1 missing, 1 failed" in result.output and "shard    1  2/3 done" in result.output
