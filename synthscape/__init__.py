@@ -11,11 +11,9 @@ The public API (importable without ``bpy``):
 The Blender renderer is :class:`synthscape.blender.render.CyclesRenderer` (imports ``bpy``).
 """
 
-from synthscape.augment.dataset import augment_dataset
 from synthscape.buffers import FrameBuffers, SceneMesh
 from synthscape.errors import RecipeError, SynthscapeError
 from synthscape.pipeline import RenderJob, RunSummary, render_dataset
-from synthscape.preview import write_contact_sheet
 from synthscape.recipe.load import load_recipe, parse_recipe
 from synthscape.recipe.schema import Recipe
 from synthscape.spec.sample import sample_scene
@@ -24,6 +22,17 @@ from synthscape.versions import package_version
 from synthscape.writers import frame_is_complete, write_frame
 
 __version__ = package_version()
+
+_LAZY = {"augment_dataset": "synthscape.augment.dataset", "write_contact_sheet": "synthscape.preview"}
+"""Names whose modules need OpenCV, which Blender does not ship: imported on first use."""
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'synthscape' has no attribute {name!r}")
 
 __all__ = [
     "FrameBuffers", "Recipe", "RecipeError", "RenderJob", "RunSummary", "SceneMesh", "SceneSpec",

@@ -12,7 +12,18 @@ Conventions:
 
 from __future__ import annotations
 
-import cv2
+
+
+class _LazyCv2:
+    """OpenCV imported on first use: Blender ships no cv2, and recipes only need the op tables."""
+
+    def __getattr__(self, name: str) -> object:
+        import cv2
+
+        return getattr(cv2, name)
+
+
+cv2 = _LazyCv2()
 import numpy as np
 
 _LEVELS = np.arange(256, dtype=np.float32)

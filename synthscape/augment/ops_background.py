@@ -6,7 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import cv2
+
+
+class _LazyCv2:
+    """OpenCV imported on first use: Blender ships no cv2, and recipes only need the op tables."""
+
+    def __getattr__(self, name: str) -> object:
+        import cv2
+
+        return getattr(cv2, name)
+
+
+cv2 = _LazyCv2()
 import numpy as np
 from pydantic import field_validator
 

@@ -13,7 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOTS: tuple[str, ...] = ("pyyaml", "pydantic", "pillow", "OpenEXR", "pycocotools", "platformdirs", "openai")
+ROOTS: tuple[str, ...] = ("pyyaml", "pydantic", "pillow", "OpenEXR", "pycocotools", "platformdirs", "openai",
+                          "trimesh")
 """What synthscape's pipeline imports inside Blender (writers, recipe, textures)."""
 
 BLENDER_SHIPS = frozenset({"numpy", "requests", "certifi", "idna", "urllib3", "charset-normalizer",

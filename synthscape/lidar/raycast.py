@@ -90,3 +90,14 @@ class Open3DRaycaster:
         normal = result["primitive_normals"].numpy().astype(np.float32)
         normal[miss] = 0.0
         return RayHits(t=t, triangle=prim, normal=normal)
+
+
+def default_raycaster(mesh: SceneMesh) -> RaycastBackend:
+    """Open3D's Embree caster when Open3D is installed, else Blender's BVHTree (inside Blender)."""
+    try:
+        import open3d  # noqa: F401
+    except ImportError:
+        from synthscape.blender.bvh_raycast import BVHRaycaster
+
+        return BVHRaycaster(mesh)
+    return Open3DRaycaster(mesh)

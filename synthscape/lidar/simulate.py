@@ -9,7 +9,7 @@ import numpy as np
 
 from synthscape.buffers import SceneMesh
 from synthscape.lidar.pose import sensor_from_spec
-from synthscape.lidar.raycast import Open3DRaycaster, RaycastBackend
+from synthscape.lidar.raycast import RaycastBackend, default_raycaster
 from synthscape.lidar.sensors import sensor_rays
 
 
@@ -75,7 +75,7 @@ def simulate_lidar(mesh: SceneMesh, lidar_spec: dict[str, Any], rng: np.random.G
     noise = lidar_spec["noise"]
     dirs, ring, _ = sensor_rays(sensor)
     l2w = np.asarray(lidar_spec["lidar_to_world"], dtype=np.float64)
-    hits = (backend or Open3DRaycaster(mesh)).cast(l2w[:3, 3], dirs @ l2w[:3, :3].T)
+    hits = (backend or default_raycaster(mesh)).cast(l2w[:3, 3], dirs @ l2w[:3, :3].T)
     world_dirs = dirs.astype(np.float64) @ l2w[:3, :3].T
     cos_inc = np.abs(np.einsum("ij,ij->i", hits.normal, world_dirs))
     offsets, keep = _draw_noise(rng, len(dirs), noise)

@@ -26,7 +26,7 @@ from synthscape.lidar.camera_rays import PIXEL_CENTER, image_extent, pixel_rays
 from synthscape.lidar.io import scan_to_bin
 from synthscape.lidar.mesh import box_corners, object_to_world
 from synthscape.lidar.pose import VELO_TO_CAM_AXES
-from synthscape.lidar.raycast import Open3DRaycaster
+from synthscape.lidar.raycast import default_raycaster
 from synthscape.lidar.simulate import LidarScan
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec
 
@@ -185,7 +185,7 @@ def amodal_masks(mesh: SceneMesh, spec: SceneSpec) -> dict[int, np.ndarray]:
                         mesh.triangle_reflectivity[tri])
         origin, dirs, _ = pixel_rays(np.asarray(cam.K), np.asarray(cam.world_to_camera),
                                      (x0, x1), (y0, y1))
-        hits = Open3DRaycaster(sub).cast(origin, dirs)
+        hits = default_raycaster(sub).cast(origin, dirs)
         mask[y0:y1, x0:x1] = np.isfinite(hits.t).reshape(y1 - y0, x1 - x0)
     return out
 
