@@ -111,21 +111,18 @@ def preview(dataset: Path, out_png: Path | None, max_frames: int) -> None:
     click.echo(f"wrote {target}")
 
 
-def register_optional_commands() -> None:
+def register_commands() -> None:
     """Add the commands that live in their own modules under ``headless/commands``."""
-    import importlib
+    from headless.commands.augment import augment
+    from headless.commands.build_extension import build_extension
+    from headless.commands.merge import merge
+    from headless.commands.status import status
 
-    for name in ("augment", "merge", "status", "build_extension"):
-        try:
-            module = importlib.import_module(f"headless.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"headless.commands.{name}":
-                raise
-            continue
-        main.add_command(getattr(module, name))
+    for command in (augment, merge, status, build_extension):
+        main.add_command(command)
 
 
-register_optional_commands()
+register_commands()
 
 if __name__ == "__main__":
     main()

@@ -156,3 +156,20 @@ def test_status_counts_per_shard(reference: Path, tmp_path: Path) -> None:
     result = cli("status", str(out), "--num-shards", "2")
     assert result.exit_code == 3
     assert "5/7 done, 1 missing, 1 failed" in result.output and "shard    1  2/3 done" in result.output
+
+
+def test_growing_a_dataset_keeps_its_frames_and_equals_a_fresh_run(reference: Path, tmp_path: Path) -> None:
+    out = single_run(tmp_path / "grown", frames=3)
+    first = {name: data for name, data in tree(out).items() if name.startswith("rgb/")}
+    single_run(out, frames=FRAMES)
+    grown = tree(out)
+    assert all(grown[name] == data for name, data in first.items())
+    assert grown == tree(reference)
+
+
+def test_other_seed_or_fewer_frames_in_the_same_folder_are_refused(reference: Path, tmp_path: Path) -> None:
+    out = single_run(tmp_path / "ds", frames=4)
+    for extra in (["--frames", "4", "--seed", "9"], ["--frames", "2"]):
+        result = CliRunner().invoke(main, ["render", MINIMAL, "--out", str(out), *extra], env={RENDERER_ENV: FAKE})
+        assert result.exit_code == 2, result.output
+        assert "run.json" in result.output and "new --out folder" in result.output

@@ -137,14 +137,19 @@ def require_run_record(out_dir: str | os.PathLike[str]) -> RunRecord:
 def write_run_record(out_dir: str | os.PathLike[str], record: RunRecord) -> Path:
     """Write ``run.json``, refusing when an existing record describes another dataset.
 
+    A larger frame count with everything else equal extends the dataset: frames are
+    independent, so the existing ones stay valid.
+
     Raises:
-        RunRecordError: the folder holds a run with another recipe, frame count, seed,
-            resolution or samples.
+        RunRecordError: the folder holds a run with another recipe, seed, resolution or
+            samples, or with more frames than asked for now.
     """
     existing = read_run_record(out_dir)
     if existing is not None:
         old, new = existing.to_dict(), record.to_dict()
         changed = [key for key in _DEFINING if old[key] != new[key]]
+        if changed == ["frames"] and new["frames"] > old["frames"]:
+            changed = []
         if changed:
             detail = ", ".join(f"{k}: {old[k]!r} -> {new[k]!r}" for k in changed if k != "recipe_sha256")
             if "recipe_sha256" in changed:
