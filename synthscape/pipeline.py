@@ -155,6 +155,20 @@ def render_frames(recipe: Recipe, job: RenderJob, seed: int, indices: Sequence[i
             progress(done, len(todo), index)
 
 
+def prepare_output_dir(job: RenderJob) -> Any:
+    """Check the output folder; a finalizing run also records ``run.json`` and cleans up.
+
+    Returns:
+        The run record (:class:`synthscape.batch.run_record.RunRecord`), or None for shards.
+    """
+    if not job.finalize:
+        check_output_dir(job.out_dir)
+        return None
+    from synthscape.batch.shard_run import prepare_output
+
+    return prepare_output(job)
+
+
 def render_dataset(job: RenderJob, *, renderer_factory: Callable[[str], Renderer] | None = None,
                    progress: ProgressCallback | None = None,
                    stop: threading.Event | None = None) -> RunSummary:
@@ -169,24 +183,19 @@ def render_dataset(job: RenderJob, *, renderer_factory: Callable[[str], Renderer
 
     Raises:
         RecipeError: the recipe is invalid.
+        DeviceUnavailableError: ``--device gpu`` where Cycles finds no GPU.
         OutputDirError: the output folder cannot be written.
     """
     started = time.perf_counter()
     recipe = load_recipe(job.recipe_path)
     frames = job.frames if job.frames is not None else recipe.frames
     seed = job.seed if job.seed is not None else recipe.seed
-    record = None
-    if job.finalize:
-        from synthscape.batch.shard_run import prepare_output
-
-        record = prepare_output(job)
-    else:
-        check_output_dir(job.out_dir)
-    summary = RunSummary(out_dir=job.out_dir, frames_total=frames)
-    pools = resolve_textures(recipe, job)
+    # The device is checked first: a wrong --device leaves nothing on disk.
     renderer = (renderer_factory or default_renderer_factory)(job.device or recipe.render.device)
-    summary.device_info = dict(renderer.device_info)
+    summary = RunSummary(out_dir=job.out_dir, frames_total=frames, device_info=dict(renderer.device_info))
     try:
+        record = prepare_output_dir(job)
+        pools = resolve_textures(recipe, job)
         render_frames(recipe, job, seed, _frame_indices(job, frames), renderer, summary, progress, stop,
                       pools)
     finally:

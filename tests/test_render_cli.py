@@ -164,3 +164,17 @@ def test_kitti_without_lidar_still_knows_occlusion(tmp_path: Path) -> None:
     assert label[0] == "Car"
     assert label[2] == "0", "a fully visible object must have occluded = 0, not 3 (unknown)"
     assert not (out / "lidar").exists()
+
+
+def test_gpu_request_without_a_gpu_is_a_clear_error(tmp_path: Path) -> None:
+    out = tmp_path / "gpu"
+    result = synthscape("render", str(SCENES / "minimal.yaml"), "--out", str(out), "--frames", "1",
+                        "--device", "gpu")
+    if result.returncode == 0:  # a machine with a GPU: it must really have rendered on it
+        device = json.loads((out / "dataset.json").read_text())["device"]
+        assert device["type"] != "CPU", device
+        return
+    assert result.returncode == 2, result.stderr
+    assert "no GPU" in result.stderr and "--device cpu" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists(), "a refused run must leave nothing behind"

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 import bpy
 
+from synthscape.errors import SynthscapeError
+
 LOG = logging.getLogger("synthscape.blender")
 
 GPU_BACKENDS: tuple[str, ...] = ("OPTIX", "CUDA", "HIP", "ONEAPI", "METAL")
 """Cycles compute backends in order of preference."""
 
 
-class DeviceUnavailableError(RuntimeError):
+class DeviceUnavailableError(SynthscapeError, RuntimeError):
     """A GPU was requested but Cycles has no usable GPU device."""
 
 
