@@ -107,3 +107,11 @@ def test_pure_python_layers_do_not_import_bpy() -> None:
     code = ("import sys, synthscape.spec.sample, synthscape.recipe.load, synthscape.pipeline, "
             "synthscape.io.images; assert 'bpy' not in sys.modules, 'bpy imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_objects_that_do_not_fit_are_reported(caplog: pytest.LogCaptureFixture) -> None:
+    recipe = parse_recipe({"objects": [{"category": "b", "shape": "cube", "count": 5, "scale": 0.6}],
+                           "placement": {"area": [1, 1], "max_tries": 5}})
+    spec = sample_scene(recipe, 0, 0)
+    assert len(spec.objects) < 5
+    assert f"{5 - len(spec.objects)} of 5 objects did not fit" in caplog.text

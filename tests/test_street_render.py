@@ -86,6 +86,8 @@ def test_kitti_boxes_project_onto_their_2d_boxes(street: Path) -> None:
             projected = np.concatenate([uv.min(axis=0), uv.max(axis=0)])
             assert np.all(o.box2d[:2] >= projected[:2] - 1) and np.all(o.box2d[2:] <= projected[2:] + 1), \
                 (o.cls_type, projected, o.box2d)
+            if o.cls_type == "Car":
+                assert o.l > o.w, "a car's length runs along its heading"
             if o.cls_type in BOX_SHAPED:
                 assert _iou(projected, o.box2d) >= 0.9, (o.cls_type, projected, o.box2d)
                 checked += 1

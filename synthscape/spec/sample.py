@@ -7,6 +7,7 @@ world. The result depends on nothing else, so frames can be split across process
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -47,6 +48,8 @@ from synthscape.spec.scene_spec import (
 from synthscape.spec.shapes import shape_bounds
 
 DEFAULT_FOCAL_MM = 35.0
+
+log = logging.getLogger("synthscape.spec")
 
 
 class PlacementError(SynthscapeError):
@@ -168,6 +171,10 @@ def sample_objects(recipe: Recipe, rng: np.random.Generator, categories: Sequenc
                                        placed, recipe, texture_pools)
             if obj is not None:
                 objects.append(obj)
+    if len(objects) < sum(counts):
+        log.warning("%d of %d objects did not fit without overlap and were left out; enlarge "
+                    "placement.area or lower the counts (placement.on_failure: error makes this an error)",
+                    sum(counts) - len(objects), sum(counts))
     return tuple(objects)
 
 

@@ -103,9 +103,12 @@ def kitti_box(spec: SceneSpec, obj: ObjectSpec) -> KittiBox:
     ext = np.abs(np.asarray(obj.scale, float)) * (hi - lo)
     bottom = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2]])
     location = o2c[:3, :3] @ bottom + o2c[:3, 3]
-    heading = o2c[:3, :3] @ np.array([1.0, 0.0, 0.0])
+    # KITTI's length runs along the heading: take the longer horizontal axis (cars, cyclists).
+    along_y = ext[1] > ext[0]
+    heading = o2c[:3, :3] @ (np.array([0.0, 1.0, 0.0]) if along_y else np.array([1.0, 0.0, 0.0]))
     ry = _wrap(np.arctan2(-heading[2], heading[0]))
-    return KittiBox(corners, (float(ext[2]), float(ext[1]), float(ext[0])), location, ry)
+    length, width = (ext[1], ext[0]) if along_y else (ext[0], ext[1])
+    return KittiBox(corners, (float(ext[2]), float(width), float(length)), location, ry)
 
 
 def clip_box_near_plane(corners: np.ndarray) -> np.ndarray:
@@ -207,14 +210,19 @@ def dontcare_line(rect: Sequence[float]) -> str:
 
 def label_line(kitti_type: str, trunc: float, occluded: int, box: KittiBox,
                rect: Sequence[float]) -> str:
-    """One KITTI label row (score omitted)."""
+    """One KITTI label row (score omitted).
+
+    Pixels and truncation keep KITTI's two decimals; angles, dimensions and locations get
+    four, so the 3D box projects onto the image to well under a pixel (KITTI readers parse
+    every field with ``float``).
+    """
     x, y, z = (float(v) for v in box.location)
     alpha = _wrap(box.rotation_y - np.arctan2(x, z))
     h, w, length = box.dimensions
     x1, y1, x2, y2 = rect
-    return (f"{kitti_type} {trunc:.2f} {occluded:d} {alpha:.2f} {x1:.2f} {y1:.2f} {x2:.2f} "
-            f"{y2:.2f} {h:.2f} {w:.2f} {length:.2f} {x:.2f} {y:.2f} {z:.2f} "
-            f"{box.rotation_y:.2f}")
+    return (f"{kitti_type} {trunc:.2f} {occluded:d} {alpha:.4f} {x1:.2f} {y1:.2f} {x2:.2f} "
+            f"{y2:.2f} {h:.4f} {w:.4f} {length:.4f} {x:.4f} {y:.4f} {z:.4f} "
+            f"{box.rotation_y:.4f}")
 
 
 def default_min_height_px(height: int) -> float:
