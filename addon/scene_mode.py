@@ -46,18 +46,11 @@ def untag(obj: bpy.types.Object) -> None:
 
 def _world_oriented_mesh(obj: bpy.types.Object, depsgraph: bpy.types.Depsgraph) -> tuple[np.ndarray, np.ndarray]:
     """(N, 3) vertices with rotation and scale applied about the origin, (M, 3) triangles."""
-    evaluated = obj.evaluated_get(depsgraph)
-    mesh = evaluated.to_mesh()
-    try:
-        mesh.calc_loop_triangles()
-        local = np.empty(len(mesh.vertices) * 3, dtype=np.float64)
-        mesh.vertices.foreach_get("co", local)
-        triangles = np.empty(len(mesh.loop_triangles) * 3, dtype=np.int64)
-        mesh.loop_triangles.foreach_get("vertices", triangles)
-    finally:
-        evaluated.to_mesh_clear()
+    from synthscape.blender.mesh_export import local_mesh_arrays
+
+    local, triangles = local_mesh_arrays(obj.evaluated_get(depsgraph))
     linear = np.array(obj.matrix_world, dtype=np.float64)[:3, :3]
-    return local.reshape(-1, 3) @ linear.T, triangles.reshape(-1, 3)
+    return local @ linear.T, triangles
 
 
 def _base_color(obj: bpy.types.Object) -> tuple[float, float, float]:

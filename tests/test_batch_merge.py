@@ -20,18 +20,10 @@ from synthscape.batch.run_record import RunRecordError
 from synthscape.batch.shard_run import RENDERER_ENV, run_shard
 from synthscape.batch.status import dataset_status
 from synthscape.pipeline import RenderJob
+from tests.batch_support import FAKE, MINIMAL, tree
 
-MINIMAL = str(Path(__file__).resolve().parents[1] / "scenes" / "minimal.yaml")
-FAKE = "synthscape.batch.fake_renderer:FakeRenderer"
 FRAMES = 7
-RUN_SPECIFIC = {"dataset.json", "run.json"}
-"""Files that record how a run went (timings, shard count) rather than the dataset."""
 
-
-def tree(out_dir: Path) -> dict[str, bytes]:
-    """Every file of a dataset by relative path, except the run-specific ones."""
-    return {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*"))
-            if p.is_file() and p.relative_to(out_dir).as_posix() not in RUN_SPECIFIC}
 
 
 def cli(*args: str) -> object:

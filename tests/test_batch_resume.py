@@ -19,17 +19,10 @@ from synthscape.batch.resume import clean_stale_temp_files, shard_owns, temp_ste
 from synthscape.batch.shard_run import RENDERER_ENV
 from synthscape.batch.status import dataset_status
 from synthscape.batch.workers import CLI_MODULE
+from tests.batch_support import FAKE, MINIMAL, REPO, tree
 
-REPO = Path(__file__).resolve().parents[1]
-MINIMAL = str(REPO / "scenes" / "minimal.yaml")
-FAKE = "synthscape.batch.fake_renderer:FakeRenderer"
 FRAMES = 6
-RUN_SPECIFIC = {"dataset.json", "run.json"}
 
-
-def tree(out_dir: Path) -> dict[str, bytes]:
-    return {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*"))
-            if p.is_file() and p.relative_to(out_dir).as_posix() not in RUN_SPECIFIC}
 
 
 def render_cmd(out_dir: Path) -> list[str]:

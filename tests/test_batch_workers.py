@@ -13,17 +13,10 @@ import pytest
 from synthscape.batch.fake_renderer import CRASH_ONCE_ENV
 from synthscape.batch.shard_run import RENDERER_ENV
 from synthscape.batch.workers import CLI_MODULE
+from tests.batch_support import FAKE, MINIMAL, REPO, tree
 
-REPO = Path(__file__).resolve().parents[1]
-MINIMAL = str(REPO / "scenes" / "minimal.yaml")
-FAKE = "synthscape.batch.fake_renderer:FakeRenderer"
 FRAMES = 6
-RUN_SPECIFIC = {"dataset.json", "run.json"}
 
-
-def tree(out_dir: Path) -> dict[str, bytes]:
-    return {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*"))
-            if p.is_file() and p.relative_to(out_dir).as_posix() not in RUN_SPECIFIC}
 
 
 def render(out_dir: Path, *options: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

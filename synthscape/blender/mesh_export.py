@@ -39,8 +39,8 @@ def material_reflectivity(obj: bpy.types.Object) -> float:
     return float(np.clip(0.2126 * r + 0.7152 * g + 0.0722 * b, 0.0, 1.0))
 
 
-def _object_triangles(obj_eval: bpy.types.Object) -> tuple[np.ndarray, np.ndarray]:
-    """(V, 3) float32 world vertices and (T, 3) int32 triangles of an evaluated object."""
+def local_mesh_arrays(obj_eval: bpy.types.Object) -> tuple[np.ndarray, np.ndarray]:
+    """(V, 3) float64 vertices in object space and (T, 3) int32 triangles of an evaluated object."""
     mesh = obj_eval.to_mesh()
     try:
         mesh.calc_loop_triangles()
@@ -50,9 +50,15 @@ def _object_triangles(obj_eval: bpy.types.Object) -> tuple[np.ndarray, np.ndarra
         mesh.loop_triangles.foreach_get("vertices", tris)
     finally:
         obj_eval.to_mesh_clear()
+    return co.reshape(-1, 3).astype(np.float64), tris.reshape(-1, 3)
+
+
+def _object_triangles(obj_eval: bpy.types.Object) -> tuple[np.ndarray, np.ndarray]:
+    """(V, 3) float32 world vertices and (T, 3) int32 triangles of an evaluated object."""
+    local, tris = local_mesh_arrays(obj_eval)
     world = np.array(obj_eval.matrix_world, dtype=np.float64)
-    verts = co.reshape(-1, 3).astype(np.float64) @ world[:3, :3].T + world[:3, 3]
-    return verts.astype(np.float32), tris.reshape(-1, 3)
+    verts = local @ world[:3, :3].T + world[:3, 3]
+    return verts.astype(np.float32), tris
 
 
 def export_scene_mesh(depsgraph: bpy.types.Depsgraph,

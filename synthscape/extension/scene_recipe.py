@@ -142,19 +142,15 @@ def write_scene_recipe(recipe: dict[str, Any], folder: Path) -> Path:
 
 
 def write_ply(path: Path, vertices: np.ndarray, triangles: np.ndarray) -> Path:
-    """Write a binary little-endian PLY mesh (Z up, metres, as Blender's PLY importer expects).
+    """Write a binary PLY mesh with trimesh (Z up, metres, as Blender's PLY importer expects).
 
     Args:
         vertices: (N, 3) float positions.
         triangles: (M, 3) integer vertex indices.
     """
-    vertices = np.ascontiguousarray(vertices, dtype="<f4").reshape(-1, 3)
-    faces = np.ascontiguousarray(triangles, dtype="<i4").reshape(-1, 3)
-    header = ("ply\nformat binary_little_endian 1.0\n"
-              f"element vertex {len(vertices)}\nproperty float x\nproperty float y\nproperty float z\n"
-              f"element face {len(faces)}\nproperty list uchar int vertex_indices\nend_header\n")
-    records = np.empty(len(faces), dtype=[("n", "u1"), ("v", "<i4", (3,))])
-    records["n"] = 3
-    records["v"] = faces
-    payload = header.encode("ascii") + vertices.tobytes() + records.tobytes()
+    import trimesh
+
+    mesh = trimesh.Trimesh(vertices=np.asarray(vertices, dtype=np.float64).reshape(-1, 3),
+                           faces=np.asarray(triangles, dtype=np.int64).reshape(-1, 3), process=False)
+    payload = mesh.export(file_type="ply")
     return write_atomic(path, lambda tmp: tmp.write_bytes(payload))
