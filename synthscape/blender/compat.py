@@ -24,7 +24,7 @@ def set_multilayer_exr(image_settings: bpy.types.ImageFormatSettings) -> None:
         image_settings.media_type = "MULTI_LAYER_IMAGE"
     image_settings.file_format = "OPEN_EXR_MULTILAYER"
     image_settings.color_depth = "32"
-    image_settings.exr_codec = "ZIP"
+    image_settings.exr_codec = "NONE"  # a temporary file read back at once: no time on compression
 
 
 def disable_compositor(scene: bpy.types.Scene) -> None:

@@ -14,9 +14,10 @@ from synthscape.io.atomic import write_atomic
 
 def linear_to_srgb8(rgb: np.ndarray) -> np.ndarray:
     """Convert (H, W, 3) linear RGB to 8-bit sRGB with the standard sRGB transfer curve."""
-    x = np.clip(np.nan_to_num(rgb, nan=0.0, posinf=1.0), 0.0, 1.0).astype(np.float64)
-    srgb = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
-    return np.round(srgb * 255.0).astype(np.uint8)
+    x = np.clip(np.nan_to_num(np.asarray(rgb, dtype=np.float32), nan=0.0, posinf=1.0), 0.0, 1.0)
+    srgb = np.where(x <= 0.0031308, np.float32(12.92) * x,
+                    np.float32(1.055) * np.power(x, np.float32(1 / 2.4)) - np.float32(0.055))
+    return np.round(srgb * np.float32(255.0)).astype(np.uint8)
 
 
 def write_png(path: str | os.PathLike[str], array: np.ndarray) -> Path:
