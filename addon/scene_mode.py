@@ -20,7 +20,7 @@ from synthscape.extension.scene_recipe import (
     write_ply,
     write_scene_recipe,
 )
-from synthscape.extension.worker import WorkerJob
+from synthscape.plan.run_plan import RenderJob
 
 CATEGORY_KEY = "synthscape_category"
 KITTI_KEY = "synthscape_kitti_type"
@@ -77,7 +77,7 @@ def export_tagged(scene: bpy.types.Scene, folder: Path) -> list[TaggedObject]:
     return found
 
 
-def prepare_job(scene: bpy.types.Scene, settings: PanelSettings, folder: Path | None = None) -> WorkerJob:
+def prepare_job(scene: bpy.types.Scene, settings: PanelSettings, folder: Path | None = None) -> RenderJob:
     """The render job of the panel: the recipe file, or the scene recipe written to the output folder.
 
     Args:
@@ -91,10 +91,10 @@ def prepare_job(scene: bpy.types.Scene, settings: PanelSettings, folder: Path | 
     if settings.mode == "recipe":
         if not settings.recipe_path:
             raise ValueError("Recipe: choose a recipe YAML file, or switch to 'Use My Scene'")
-        return WorkerJob(recipe_path=settings.recipe_path, out_dir=settings.out_dir, frames=settings.frames,
-                         seed=settings.seed, resolution=settings.resolution, samples=settings.samples,
+        return RenderJob(recipe_path=settings.recipe_path, out_dir=Path(settings.out_dir), frames=settings.frames,
+                         seed=settings.seed, resolution=tuple(settings.resolution), samples=settings.samples,
                          device=settings.device)
     folder = folder or Path(settings.out_dir) / SCENE_RECIPE_DIR
     objects = export_tagged(scene, folder)
     path = write_scene_recipe(scene_recipe(settings, objects), folder)
-    return WorkerJob(recipe_path=str(path), out_dir=settings.out_dir)
+    return RenderJob(recipe_path=str(path), out_dir=Path(settings.out_dir))

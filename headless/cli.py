@@ -1,6 +1,7 @@
 """The ``synthscape`` command line (click). Thin: every command calls library functions.
 
-Exit codes: 0 success, 2 bad input (recipe, paths, options), 1 internal error.
+Exit codes: 0 success, 2 bad input (recipe, paths, options), 1 internal error, 130/143 a render
+stopped early by Ctrl-C/SIGTERM (rerun to resume), 141 stdout closed by its reader (``| head``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import click
 
-from headless.errors import friendly_errors
+from headless.errors import flush_stdout, friendly_errors
 from headless.progress import FrameProgress
+
 
 def parse_resolution(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
     """Parse ``WxH``."""
@@ -27,11 +29,23 @@ def parse_resolution(_ctx: click.Context, _param: click.Parameter, value: str | 
     return (width, height)
 
 
+def parse_outputs(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """Parse ``rgb,coco,yolo`` (names are checked against the writer registry by the run plan)."""
+    if value is None:
+        return None
+    names = tuple(v.strip() for v in value.split(",") if v.strip())
+    if not names:
+        raise click.BadParameter(f"{value!r}: give one or more output names separated by commas")
+    return names
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--verbose", "-v", is_flag=True, help="Log debug messages and show tracebacks.")
 @click.version_option(package_name="synthscape")
-def main(verbose: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
     """Turn a YAML scene recipe into a labeled synthetic dataset."""
+    ctx.call_on_close(flush_stdout)  # a reader that went away (| head) exits 141, not a traceback
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
@@ -45,6 +59,8 @@ def main(verbose: bool) -> None:
 @click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), help="Cycles device (default: recipe).")
 @click.option("--resolution", callback=parse_resolution, help="WIDTHxHEIGHT, overrides the recipe.")
 @click.option("--samples", type=click.IntRange(min=1), help="Cycles samples, overrides the recipe.")
+@click.option("--outputs", callback=parse_outputs,
+              help="Comma-separated output formats, overrides the recipe's outputs: (e.g. rgb,coco,yolo).")
 @click.option("--shard-index", type=click.IntRange(min=0),
               help="Render only frames i with i mod --num-shards == this (default: from a Kubernetes "
                    "Indexed Job, Slurm array or AWS Batch array environment). Sharded runs do not merge.")
@@ -65,7 +81,8 @@ def main(verbose: bool) -> None:
               help="Print how many texture API calls and image tokens the run would spend, then stop.")
 @friendly_errors
 def render(recipe: Path, out_dir: Path, frames: int | None, seed: int | None, device: str | None,
-           resolution: tuple[int, int] | None, samples: int | None, shard_index: int | None,
+           resolution: tuple[int, int] | None, samples: int | None, outputs: tuple[str, ...] | None,
+           shard_index: int | None,
            num_shards: int | None, workers: int | None, engine: str, address: str | None,
            texture_cache: str | None, offline: bool, max_texture_calls: int | None, dry_run: bool) -> None:
     """Render RECIPE into a dataset under --out."""
@@ -74,10 +91,13 @@ def render(recipe: Path, out_dir: Path, frames: int | None, seed: int | None, de
     if dry_run:
         print_texture_plan(recipe, texture_cache)
         return
-    run_render(recipe, out_dir, frames=frames, seed=seed, device=device, resolution=resolution,
-               samples=samples, progress_factory=FrameProgress, shard_index=shard_index,
-               num_shards=num_shards, workers=workers, engine=engine, address=address,
-               texture_cache=texture_cache, offline=offline, max_texture_calls=max_texture_calls)
+    from synthscape.plan import RenderJob
+
+    job = RenderJob(recipe_path=str(recipe), out_dir=out_dir, frames=frames, seed=seed, resolution=resolution,
+                    samples=samples, device=device, outputs=outputs, texture_cache=texture_cache,
+                    offline=offline, max_texture_calls=max_texture_calls)
+    run_render(job, progress_factory=FrameProgress, shard_index=shard_index, num_shards=num_shards,
+               workers=workers, engine=engine, address=address)
 
 
 @main.command()
@@ -85,15 +105,16 @@ def render(recipe: Path, out_dir: Path, frames: int | None, seed: int | None, de
 @friendly_errors
 def validate(recipe: Path) -> None:
     """Check RECIPE against the schema without rendering."""
-    from synthscape.recipe.load import load_recipe, resolve_categories
-    from synthscape.spec.sample import sample_scene
+    from synthscape.pipeline import plan_run
+    from synthscape.plan import RenderJob
+    from synthscape.spec.sample import sample_frame
 
-    loaded = load_recipe(recipe)
-    resolve_categories(loaded)
-    spec = sample_scene(loaded, loaded.seed, 0)
-    names = ", ".join(f"{c.id}:{c.name}" for c in spec.categories)
-    click.echo(f"{recipe}: ok — {len(loaded.objects)} object group(s), categories {names}; "
-               f"frame 0 has {len(spec.objects)} object(s)")
+    plan = plan_run(RenderJob(recipe_path=str(recipe), out_dir=Path(".")))
+    spec = sample_frame(plan, 0)
+    names = ", ".join(f"{c.id}:{c.name}" for c in plan.categories)
+    cameras = f"; cameras {', '.join(plan.cameras)}" if len(plan.cameras) > 1 else ""
+    click.echo(f"{recipe}: ok — {len(plan.recipe.objects)} object group(s), categories {names}; "
+               f"outputs {', '.join(plan.outputs) or 'default'}{cameras}; frame 0 has {len(spec.objects)} object(s)")
 
 
 @main.command()

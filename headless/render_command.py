@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,32 +18,50 @@ import click
 from headless.progress import format_duration
 from synthscape.batch.sharding import resolve_shard
 from synthscape.batch.shard_run import RENDERER_ENV, renderer_factory_from_env, run_shard
+from synthscape.batch.stop import STOP_SIGNALS, StopRequest
 from synthscape.errors import SynthscapeError
-from synthscape.pipeline import ProgressCallback, RenderJob, RunSummary, render_dataset
+from synthscape.pipeline import ProgressCallback, RunSummary, render_dataset
+from synthscape.plan import RenderJob
 
 
 @contextlib.contextmanager
-def stop_after_current_frame() -> Iterator[threading.Event]:
-    """While inside, the first Ctrl-C asks the loop to stop after the current frame.
+def stop_after_current_frame() -> Iterator[StopRequest]:
+    """While inside, the first Ctrl-C (or SIGTERM) asks the loop to stop after the current frame.
 
-    A second Ctrl-C interrupts at once (the frame in progress is not kept: frames are
-    only complete once their marker is written).
+    A second one interrupts at once (the frame in progress is not kept: frames are
+    only complete once their marker is written). The request remembers its signal, for
+    :func:`exit_if_stopped` and for forwarding to worker processes.
     """
-    stop = threading.Event()
-    previous = signal.getsignal(signal.SIGINT)
+    stop = StopRequest()
+    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
     def handle(signum: int, frame: object) -> None:
         if stop.is_set():
-            signal.signal(signal.SIGINT, previous)
+            restore()
             raise KeyboardInterrupt
-        stop.set()
-        click.echo("\nstopping after the current frame (Ctrl-C again to abort now)", err=True)
+        stop.request(signum)
+        click.echo(f"\n{signal.Signals(signum).name}: stopping after the current frame "
+                   "(Ctrl-C again to abort now)", err=True)
 
-    signal.signal(signal.SIGINT, handle)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, handle)
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        restore()
+
+
+def exit_if_stopped(stop: StopRequest, stopped_early: bool) -> None:
+    """After the summary: a run a signal stopped early exits 128 + signal (130 Ctrl-C, 143 SIGTERM).
+
+    Everything a resume needs is on disk by then (``run.json`` and each finished frame's marker).
+    """
+    if stopped_early and stop.is_set():
+        raise click.exceptions.Exit(stop.exit_code)
 
 
 def print_summary(summary: RunSummary) -> None:
@@ -69,14 +86,11 @@ def print_summary(summary: RunSummary) -> None:
     click.echo("\n".join(lines))
 
 
-def run_render(recipe: Path, out_dir: Path, *, frames: int | None, seed: int | None,
-               device: str | None, resolution: tuple[int, int] | None, samples: int | None,
-               progress_factory: Callable[[], ProgressCallback], frame_indices: list[int] | None = None,
-               finalize: bool = True, shard_index: int | None = None, num_shards: int | None = None,
-               workers: int | None = None, engine: str = "local", address: str | None = None,
-               environ: Mapping[str, str] | None = None, texture_cache: str | None = None,
-               offline: bool = False, max_texture_calls: int | None = None) -> RunSummary | None:
-    """Render with progress output and print the summary.
+def run_render(job: RenderJob, *, progress_factory: Callable[[], ProgressCallback],
+               shard_index: int | None = None, num_shards: int | None = None, workers: int | None = None,
+               engine: str = "local", address: str | None = None,
+               environ: Mapping[str, str] | None = None) -> RunSummary | None:
+    """Render ``job`` with progress output and print the summary.
 
     Dispatches on the options: ``--engine ray``, ``--workers N`` (N > 1), a shard (flags
     or engine environment, no merge), or the whole dataset in this process (merged).
@@ -86,10 +100,7 @@ def run_render(recipe: Path, out_dir: Path, *, frames: int | None, seed: int | N
         SynthscapeError: inconsistent options (shown by the CLI, exit 2).
     """
     environ = os.environ if environ is None else environ
-    job = RenderJob(recipe_path=str(recipe), out_dir=out_dir, frames=frames, seed=seed,
-                    resolution=resolution, samples=samples, device=device,
-                    frame_indices=frame_indices, finalize=finalize, texture_cache=texture_cache,
-                    offline=offline, max_texture_calls=max_texture_calls)
+    out_dir = job.out_dir
     if engine == "ray":
         _no_shard_flags(shard_index, "--engine ray")
         return _run_ray(job, num_shards or workers, address, progress_factory, environ)
@@ -109,6 +120,7 @@ def run_render(recipe: Path, out_dir: Path, *, frames: int | None, seed: int | N
     if shard is not None:
         click.echo(f"shard       {shard[0]} of {shard[1]} (frames i with i mod {shard[1]} == {shard[0]}); "
                    f"when every shard is done: synthscape merge {out_dir}")
+    exit_if_stopped(stop, summary.interrupted)
     return summary
 
 
@@ -124,6 +136,7 @@ def _run_workers(job: RenderJob, workers: int, progress_factory: Callable[[], Pr
     with stop_after_current_frame() as stop:
         result = run_local_workers(job, workers, progress=progress_factory(), stop=stop)
     _print_farm_summary(job.out_dir, f"{workers} local workers", result.seconds, result.frames_done, result.merge)
+    exit_if_stopped(stop, result.merge is None)
 
 
 def _run_ray(job: RenderJob, num_shards: int | None, address: str | None,

@@ -1,7 +1,13 @@
-"""Frame buffers: the arrays one render of one frame produces."""
+"""Frame buffers: the arrays one render of one frame produces, plus what the sensors stage adds.
+
+The renderer fills the image passes (and ``mesh`` when a later stage needs geometry); the
+sensors stage (:func:`synthscape.sensors.run_sensors`) adds ``lidar`` and ``visibility``;
+writers only read them. Buffers are frozen: stages return ``dataclasses.replace`` copies.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +32,52 @@ class SceneMesh:
 
 
 @dataclass(frozen=True)
+class LidarScan:
+    """The returns of one LiDAR sweep, in ring-major firing order.
+
+    Attributes:
+        points: (N, 3) float32 positions in the LiDAR frame (x fwd, y left, z up), metres.
+        intensity: (N,) float32 return strength in [0, 1].
+        semantic: (N,) uint16 category id of the surface hit (0 = background).
+        instance: (N,) uint16 instance id of the surface hit (0 = background).
+        ring: (N,) uint16 beam index.
+    """
+
+    points: np.ndarray
+    intensity: np.ndarray
+    semantic: np.ndarray
+    instance: np.ndarray
+    ring: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.points.shape[0])
+
+
+@dataclass(frozen=True)
+class ObjectVisibility:
+    """How much of one object the camera sees (pixel convention: OpenCV, pixel centres at integers).
+
+    Attributes:
+        instance_id: the object's instance id.
+        visible_px: pixels of the instance map showing the object.
+        amodal_px: pixels the object would cover with nothing in front of it (camera rays
+            cast against its triangles alone), inside the image; None when unknown (no mesh).
+        visible_fraction: ``visible_px / amodal_px`` in [0, 1]; None when unknown or
+            ``amodal_px`` is 0 (the object is outside the image).
+        amodal_box: ``(x1, y1, x2, y2)`` outer pixel edges of the amodal mask, in continuous
+            pixel coordinates (pixel ``i`` spans ``[i - 0.5, i + 0.5)``); None when unknown/empty.
+        amodal_mask: (H, W) bool unoccluded footprint; None when unknown.
+    """
+
+    instance_id: int
+    visible_px: int
+    amodal_px: int | None = None
+    visible_fraction: float | None = None
+    amodal_box: tuple[float, float, float, float] | None = None
+    amodal_mask: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
 class FrameBuffers:
     """The passes of one Cycles render, as numpy arrays (row 0 is the image top).
 
@@ -35,7 +87,10 @@ class FrameBuffers:
             ``inf`` where no surface was hit.
         normal: (H, W, 3) float32, world-space unit normals; 0 where no hit.
         instance: (H, W) uint16, instance id per pixel (0 = background/ground).
-        mesh: the scene's triangles when a LiDAR is requested (``spec.extras['lidar']``).
+        mesh: the scene's triangles when a later stage needs geometry (LiDAR, visibility).
+        lidar: the frame's LiDAR sweep (sensors stage); None without a LiDAR.
+        visibility: ``{instance_id: ObjectVisibility}`` for every object of the spec
+            (sensors stage); None when no output asked for it.
     """
 
     rgb: np.ndarray
@@ -43,7 +98,11 @@ class FrameBuffers:
     normal: np.ndarray
     instance: np.ndarray
     mesh: SceneMesh | None = None
-    """World triangles of the frame, exported only when the spec asks for LiDAR."""
+    """World triangles of the frame, exported only when a stage needs them."""
+    lidar: LidarScan | None = None
+    """The LiDAR sweep, filled by the sensors stage."""
+    visibility: Mapping[int, ObjectVisibility] | None = None
+    """Per-object visibility, filled by the sensors stage."""
 
     @property
     def height(self) -> int:

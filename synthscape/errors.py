@@ -25,3 +25,17 @@ class RecipeError(SynthscapeError):
 
 class OutputDirError(SynthscapeError):
     """The output folder cannot be created or written."""
+
+
+class DiskFullError(OutputDirError):
+    """A write failed because the disk (or the user's quota) is full.
+
+    Attributes:
+        folder: the folder that could not be written.
+    """
+
+    def __init__(self, folder: object, name: str, error: OSError):
+        self.folder = folder
+        super().__init__(f"{folder}: the disk is full ({error.strerror or error}) while writing {name}; "
+                         "free some space (or raise the quota) and run the same command again: "
+                         "it resumes where it stopped")

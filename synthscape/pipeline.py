@@ -1,8 +1,9 @@
-"""The one pipeline every front end calls: recipe -> specs -> renders -> writers.
+"""The one pipeline every front end calls: recipe -> run plan -> specs -> renders -> sensors -> writers.
 
-The CLI, the batch runners and the Blender add-on all call :func:`render_dataset`.
-It does not import ``bpy`` itself: the renderer is created by ``renderer_factory``
-(by default :class:`synthscape.blender.render.CyclesRenderer`, imported lazily).
+The CLI, the batch runners and the Blender add-on all call :func:`render_dataset` (or
+:func:`plan_run` first, to resolve a job's effective values once). It does not import ``bpy``
+itself: the renderer is created by ``renderer_factory`` (by default
+:class:`synthscape.blender.render.CyclesRenderer`, imported lazily).
 """
 
 from __future__ import annotations
@@ -17,13 +18,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from synthscape.buffers import FrameBuffers
-from synthscape.errors import OutputDirError
-from synthscape.recipe.load import load_recipe
+from synthscape.errors import OutputDirError, SynthscapeError
+from synthscape.plan import RenderJob, RunPlan, resolve_categories, resolve_plan
+from synthscape.recipe.load import load_recipe, recipe_to_dict
 from synthscape.recipe.schema import Recipe
-from synthscape.spec.sample import sample_scene
+from synthscape.spec.sample import sample_frame
 from synthscape.spec.scene_spec import SceneSpec
 
 log = logging.getLogger("synthscape.pipeline")
+
+CAMERAS_DIR = "cameras"
+"""Folder of the further cameras' outputs: ``cameras/NAME/rgb/...`` (the main camera's are at the root)."""
 
 
 class Renderer(Protocol):
@@ -37,39 +42,6 @@ class Renderer(Protocol):
 
     def close(self) -> None:
         """Free what the renderer holds."""
-
-
-@dataclass(frozen=True)
-class RenderJob:
-    """What to render and where.
-
-    Attributes:
-        recipe_path: the recipe YAML.
-        out_dir: the dataset folder.
-        frames: total frame count of the dataset (None: the recipe's ``frames``).
-        seed: dataset seed (None: the recipe's ``seed``).
-        resolution: ``(width, height)`` override.
-        samples: Cycles samples override.
-        device: ``auto|cpu|gpu`` override.
-        frame_indices: only these frames (a shard); None = all.
-        finalize: merge COCO and write ``dataset.json`` after the frames.
-        texture_cache: ``--texture-cache`` folder (None: the user cache folder).
-        offline: use cached textures only (``--offline``).
-        max_texture_calls: most texture API calls this run may make.
-    """
-
-    recipe_path: str
-    out_dir: Path
-    frames: int | None = None
-    seed: int | None = None
-    resolution: tuple[int, int] | None = None
-    samples: int | None = None
-    device: str | None = None
-    frame_indices: Sequence[int] | None = None
-    finalize: bool = True
-    texture_cache: str | None = None
-    offline: bool = False
-    max_texture_calls: int | None = None
 
 
 @dataclass
@@ -114,10 +86,75 @@ def default_renderer_factory(device: str) -> Renderer:
     return CyclesRenderer(device=device)
 
 
-def _frame_indices(job: RenderJob, frames: int) -> list[int]:
-    if job.frame_indices is None:
-        return list(range(frames))
-    return [i for i in job.frame_indices if 0 <= i < frames]
+def plan_run(job: RenderJob, recipe: Recipe | None = None) -> RunPlan:
+    """Load the recipe once (unless given) and resolve every effective value of ``job``.
+
+    Raises:
+        RecipeError: the recipe is invalid, or names an unknown output format.
+    """
+    recipe = recipe if recipe is not None else load_recipe(job.recipe_path)
+    outputs, needs = resolve_outputs(recipe, job)
+    return resolve_plan(recipe, recipe_to_dict(recipe), job, outputs, needs)
+
+
+def resolve_outputs(recipe: Recipe, job: RenderJob) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The run's output formats (``--outputs``, else the recipe's ``outputs:``, else the default) and their needs.
+
+    The default set leaves out ``lidar`` without a ``lidar:`` section and ``kitti`` without a
+    category that has a ``kitti_type``; asking for either explicitly without them is an error.
+
+    Raises:
+        SynthscapeError: an unknown or repeated name, or a format the recipe cannot feed.
+    """
+    from synthscape.writers import DEFAULT_OUTPUTS, check_outputs, output_needs
+
+    requested = job.outputs if job.outputs is not None else recipe.outputs
+    source = "--outputs" if job.outputs is not None else f"{job.recipe_path}: outputs"
+    outputs = check_outputs(requested, source)
+    kitti = any(c.kitti_type for c in resolve_categories(recipe, job.recipe_path))
+    available = {"lidar": recipe.lidar is not None, "kitti": kitti}
+    if requested is None:
+        outputs = tuple(name for name in DEFAULT_OUTPUTS if available.get(name, True))
+    for index, name in enumerate(outputs):
+        if not available.get(name, True):
+            why = "a lidar: section" if name == "lidar" else "a category with a kitti_type"
+            raise SynthscapeError(f"{source}[{index}]: {name!r} needs {why} in the recipe; add it or drop {name!r}")
+    return outputs, output_needs(outputs)
+
+
+def camera_folder(out_dir: Path, camera: str, main_camera: str) -> Path:
+    """Where a camera's per-camera files go: the dataset root for the main camera, else ``cameras/NAME``."""
+    return out_dir if camera == main_camera else out_dir / CAMERAS_DIR / camera
+
+
+def render_views(renderer: Renderer, spec: SceneSpec) -> dict[str, FrameBuffers]:
+    """One render per camera of the rig (main camera first), keyed by camera name."""
+    return {camera.name: renderer.render(spec.view(camera.name)) for camera in spec.cameras()}
+
+
+def write_views(plan: RunPlan, spec: SceneSpec, views: dict[str, FrameBuffers], blender_version: str) -> list[Path]:
+    """Write one frame: camera-scope outputs per camera folder, frame-scope ones at the root, marker last.
+
+    The sensors stage runs first, per camera (LiDAR only once, with the main camera).
+    """
+    from synthscape.sensors import run_sensors
+    from synthscape.writers import write_frame_files
+    from synthscape.writers.layout import done_marker, write_done_marker
+
+    needs = set(spec.needs)
+    done_marker(plan.out_dir, spec.frame_index).unlink(missing_ok=True)
+    written: list[Path] = []
+    main: FrameBuffers | None = None
+    for camera in spec.cameras():
+        view = spec.view(camera.name)
+        buffers = run_sensors(view, views[camera.name], needs if main is None else needs - {"lidar"})
+        main = buffers if main is None else main
+        folder = camera_folder(plan.out_dir, camera.name, spec.camera.name)
+        written += write_frame_files(folder, view, buffers, plan.outputs, scope="camera",
+                                     blender_version=blender_version)
+    assert main is not None
+    written += write_frame_files(plan.out_dir, spec, main, plan.outputs, scope="frame", blender_version=blender_version)
+    return [*written, write_done_marker(plan.out_dir, spec.frame_index, written)]
 
 
 def resolve_textures(recipe: Recipe, job: RenderJob) -> dict[str, list[Any]]:
@@ -131,47 +168,35 @@ def resolve_textures(recipe: Recipe, job: RenderJob) -> dict[str, list[Any]]:
                                  max_calls=job.max_texture_calls)
 
 
-def render_frames(recipe: Recipe, job: RenderJob, seed: int, indices: Sequence[int], renderer: Renderer,
-                  summary: RunSummary, progress: ProgressCallback | None = None,
-                  stop: threading.Event | None = None,
+def render_frames(plan: RunPlan, renderer: Renderer, summary: RunSummary,
+                  progress: ProgressCallback | None = None, stop: threading.Event | None = None,
                   texture_pools: dict[str, list[Any]] | None = None) -> None:
-    """Render and write each frame that is not already complete (resume-safe)."""
-    from synthscape.writers import frame_is_complete, write_frame
+    """Render and write each frame of the plan that is not already complete (resume-safe).
 
-    todo = [i for i in indices if not frame_is_complete(job.out_dir, i)]
+    Per frame: sample the spec, one render per camera, the sensors stage, the writers.
+    """
+    from synthscape.writers import frame_is_complete
+
+    indices = plan.frame_indices()
+    todo = [i for i in indices if not frame_is_complete(plan.out_dir, i)]
     summary.frames_skipped = [i for i in indices if i not in set(todo)]
     for done, index in enumerate(todo, start=1):
         if stop is not None and stop.is_set():
             summary.interrupted = True
             break
-        spec = sample_scene(recipe, seed, index, resolution=job.resolution, samples=job.samples,
-                            device=job.device, texture_pools=texture_pools or {})
+        spec = sample_frame(plan, index, texture_pools or {})
         started = time.perf_counter()
-        buffers = renderer.render(spec)
+        views = render_views(renderer, spec)
         summary.render_seconds += time.perf_counter() - started
-        write_frame(job.out_dir, spec, buffers, renderer.blender_version)
+        write_views(plan, spec, views, renderer.blender_version)
         summary.frames_rendered.append(index)
         if progress is not None:
             progress(done, len(todo), index)
 
 
-def prepare_output_dir(job: RenderJob) -> Any:
-    """Check the output folder; a finalizing run also records ``run.json`` and cleans up.
-
-    Returns:
-        The run record (:class:`synthscape.batch.run_record.RunRecord`), or None for shards.
-    """
-    if not job.finalize:
-        check_output_dir(job.out_dir)
-        return None
-    from synthscape.batch.shard_run import prepare_output
-
-    return prepare_output(job)
-
-
-def render_dataset(job: RenderJob, *, renderer_factory: Callable[[str], Renderer] | None = None,
-                   progress: ProgressCallback | None = None,
-                   stop: threading.Event | None = None) -> RunSummary:
+def render_dataset(job: RenderJob | RunPlan, *, renderer_factory: Callable[[str], Renderer] | None = None,
+                   progress: ProgressCallback | None = None, stop: threading.Event | None = None,
+                   record: Any = None) -> RunSummary:
     """Render a dataset (or one shard of it) from a recipe.
 
     Validates the recipe and the output folder before anything renders, skips frames
@@ -179,7 +204,15 @@ def render_dataset(job: RenderJob, *, renderer_factory: Callable[[str], Renderer
     :func:`synthscape.batch.merge.merge_dataset`, the same code as ``synthscape merge``.
     A finalizing run owns its folder: it records ``run.json`` (refusing a folder of another
     run) and removes temporary files a killed run left. Shard runners prepare the folder
-    themselves (:func:`synthscape.batch.shard_run.run_shard`) and pass ``finalize=False``.
+    themselves (:func:`synthscape.batch.shard_run.run_shard`), pass ``finalize=False`` and
+    the ``record`` they wrote.
+
+    Args:
+        job: the request, or its already resolved plan.
+        renderer_factory: ``(device) -> Renderer`` (default: Cycles).
+        progress: called after each frame.
+        stop: set to stop after the current frame.
+        record: the ``run.json`` record a shard runner already wrote (None: this run writes it).
 
     Raises:
         RecipeError: the recipe is invalid.
@@ -187,24 +220,33 @@ def render_dataset(job: RenderJob, *, renderer_factory: Callable[[str], Renderer
         OutputDirError: the output folder cannot be written.
     """
     started = time.perf_counter()
-    recipe = load_recipe(job.recipe_path)
-    frames = job.frames if job.frames is not None else recipe.frames
-    seed = job.seed if job.seed is not None else recipe.seed
+    plan = job if isinstance(job, RunPlan) else plan_run(job)
     # The device is checked first: a wrong --device leaves nothing on disk.
-    renderer = (renderer_factory or default_renderer_factory)(job.device or recipe.render.device)
-    summary = RunSummary(out_dir=job.out_dir, frames_total=frames, device_info=dict(renderer.device_info))
+    renderer = (renderer_factory or default_renderer_factory)(plan.device)
+    summary = RunSummary(out_dir=plan.out_dir, frames_total=plan.frames, device_info=dict(renderer.device_info))
     try:
-        record = prepare_output_dir(job)
-        pools = resolve_textures(recipe, job)
-        render_frames(recipe, job, seed, _frame_indices(job, frames), renderer, summary, progress, stop,
-                      pools)
+        if record is None:
+            record = prepare_output_dir(plan)
+        pools = resolve_textures(plan.recipe, plan.job)
+        render_frames(plan, renderer, summary, progress, stop, pools)
     finally:
         renderer.close()
     summary.seconds = time.perf_counter() - started
-    if job.finalize and not summary.interrupted:
+    if plan.job.finalize and not summary.interrupted:
         from synthscape.batch.merge import merge_dataset
 
-        merged = merge_dataset(job.out_dir, record=record, summary=summary,
-                               allow_partial=job.frame_indices is not None)
+        merged = merge_dataset(plan.out_dir, record=record, summary=summary,
+                               allow_partial=plan.job.frame_indices is not None)
         summary.category_counts = merged.category_counts
     return summary
+
+
+def prepare_output_dir(plan: RunPlan) -> Any:
+    """Check the folder, record ``run.json`` and clean up (:func:`synthscape.batch.shard_run.prepare_output`).
+
+    Returns:
+        The run record (:class:`synthscape.batch.run_record.RunRecord`).
+    """
+    from synthscape.batch.shard_run import prepare_output
+
+    return prepare_output(plan)

@@ -9,6 +9,7 @@ answering ``{"created", "data": [{"b64_json", "revised_prompt"}], "usage"}`` wit
 
 Script items: ``ok``, ``429`` (rate limit), ``quota`` (429 insufficient_quota),
 ``moderation`` (400 moderation_blocked), ``500``, ``hang`` (never answers in time),
+``trickle`` (a 200 answer sent one byte every ``trickle_s`` seconds, status line first),
 ``garbage`` (200 whose ``b64_json`` is not an image).
 When the script runs out every request is ``ok``.
 """
@@ -63,9 +64,9 @@ class FakeImageServer:
     """
 
     def __init__(self, script: list[str] | None = None, hang_s: float = 10.0,
-                 image_size: int = 64):
+                 image_size: int = 64, trickle_s: float = 5.0):
         self.script = list(script or [])
-        self.hang_s, self.image_size = hang_s, image_size
+        self.hang_s, self.image_size, self.trickle_s = hang_s, image_size, trickle_s
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -112,6 +113,19 @@ class FakeImageServer:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _trickle(self, payload: dict[str, Any], number: int) -> None:
+                body = json.dumps(payload).encode()
+                head = (f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                        f"content-length: {len(body)}\r\nx-request-id: req_fake_{number}\r\n\r\n")
+                for byte in head.encode() + body:
+                    if server._stop.wait(server.trickle_s):
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:   # the client gave up and closed the connection
+                        return
+
             def do_POST(self) -> None:  # noqa: N802 (http.server API)
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 behaviour, number = server._next(self.path, dict(self.headers), body)
@@ -119,6 +133,8 @@ class FakeImageServer:
                     self._send(404, {"error": {"message": "not found"}}, number)
                 elif behaviour == "hang":
                     server._stop.wait(server.hang_s)
+                elif behaviour == "trickle":
+                    self._trickle(self._image_payload(number), number)
                 elif behaviour in ERRORS:
                     status, error = ERRORS[behaviour]
                     self._send(status, {"error": error}, number)

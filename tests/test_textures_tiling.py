@@ -16,6 +16,7 @@ from synthscape.textures import (
     material_texture_fields, output_tokens, plan_texture_calls, pool_key,
     resolve_texture_pools, sample_texture, seam_mask, seam_score)
 from synthscape.textures.procedural import procedural_texture
+from synthscape.textures.tiling import png_bytes
 
 
 def _tile2x2(image: np.ndarray) -> np.ndarray:
@@ -89,8 +90,9 @@ def test_cache_roundtrip_and_incomplete_entries(tmp_path):
     cache = TextureCache(tmp_path)
     key = cache_key({"a": 1})
     assert cache.get(key) is None
-    entry = cache.put(key, b"\x89PNG fake", "image/png", {"prompt": "p"}, source=(b"raw", "image/jpeg"))
-    assert entry.path.read_bytes() == b"\x89PNG fake"
+    png = png_bytes(naive_image(1, 8))
+    entry = cache.put(key, png, "image/png", {"prompt": "p"}, source=(b"raw", "image/jpeg"))
+    assert entry.path.read_bytes() == png
     assert (entry.path.parent / entry.sidecar["source_file"]).read_bytes() == b"raw"
     assert cache.get(key).sidecar["prompt"] == "p"
     entry.path.unlink()

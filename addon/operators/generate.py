@@ -30,10 +30,10 @@ def start(context: bpy.types.Context) -> GenerateProcess:
     Raises:
         SynthscapeError / ValueError / OSError: with the message for the user.
     """
-    from synthscape.recipe.load import load_recipe
+    from synthscape.pipeline import plan_run
 
     job = prepare_job(context.scene, panel_settings(context.scene.synthscape))
-    load_recipe(job.recipe_path)  # report recipe errors here, before a process starts
+    plan_run(job)  # report recipe errors here, before a process starts
     return GenerateProcess(job, blender_binary=bpy.app.binary_path)
 
 

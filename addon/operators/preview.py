@@ -34,18 +34,12 @@ def preview_spec(context: bpy.types.Context, folder: Path) -> object:
     Args:
         folder: where scene mode writes its meshes; must live until the spec is built.
     """
-    from synthscape.pipeline import RenderJob, resolve_textures
-    from synthscape.recipe.load import load_recipe
-    from synthscape.spec.sample import sample_scene
+    from synthscape.pipeline import plan_run, resolve_textures
+    from synthscape.spec.sample import sample_frame
 
     props = context.scene.synthscape
-    settings = panel_settings(props)
-    job = prepare_job(context.scene, settings, folder)
-    recipe = load_recipe(job.recipe_path)
-    pools = resolve_textures(recipe, RenderJob(recipe_path=job.recipe_path, out_dir=folder))
-    seed = job.seed if job.seed is not None else recipe.seed
-    return sample_scene(recipe, seed, props.preview_frame, resolution=job.resolution,
-                        samples=job.samples, device=job.device, texture_pools=pools or {})
+    plan = plan_run(prepare_job(context.scene, panel_settings(props), folder))
+    return sample_frame(plan, props.preview_frame, resolve_textures(plan.recipe, plan.job) or {})
 
 
 def build_preview(context: bpy.types.Context, spec: object) -> bpy.types.Collection:

@@ -22,17 +22,16 @@ def check_job(context: bpy.types.Context) -> tuple[str, str]:
     Raises:
         SynthscapeError / ValueError / OSError: with the message for the user.
     """
-    from synthscape.recipe.load import load_recipe, resolve_categories
-    from synthscape.spec.sample import sample_scene
+    from synthscape.pipeline import plan_run
+    from synthscape.spec.sample import sample_frame
 
     with tempfile.TemporaryDirectory(prefix="synthscape_validate_") as folder:
         job = prepare_job(context.scene, panel_settings(context.scene.synthscape), Path(folder))
-        recipe = load_recipe(job.recipe_path)
-        categories = resolve_categories(recipe)
-        spec = sample_scene(recipe, job.seed if job.seed is not None else recipe.seed, 0)
-    names = ", ".join(f"{c.id}:{c.name}" for c in categories)
+        plan = plan_run(job)
+        spec = sample_frame(plan, 0)
+    names = ", ".join(f"{c.id}:{c.name}" for c in plan.categories)
     source = job.recipe_path if context.scene.synthscape.mode == "recipe" else "scene recipe"
-    return source, (f"ok: {len(recipe.objects)} object group(s), categories {names}; "
+    return source, (f"ok: {len(plan.recipe.objects)} object group(s), categories {names}; "
                     f"frame 0 has {len(spec.objects)} object(s)")
 
 

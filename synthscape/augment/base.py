@@ -17,7 +17,38 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from synthscape.errors import SynthscapeError
+
 KittiPolicy = Literal["allowed", "updates_calib", "refused"]
+
+
+class AugmentError(SynthscapeError):
+    """Bad input to augment (missing or damaged source files, output folder, options)."""
+
+
+@dataclass(frozen=True)
+class KittiLabel:
+    """One ``label_2`` row, parsed (KITTI devkit field order).
+
+    Attributes:
+        kind: object type (``Car``, ``Pedestrian``, ``DontCare``...).
+        truncated: 0..1.
+        occluded: 0..3.
+        rect: (x1, y1, x2, y2) 2D box, pixels.
+        dimensions: (h, w, l) metres.
+        location: (x, y, z) bottom centre in camera coordinates, metres.
+        rotation_y: radians.
+        line: the source text while the row is unchanged (written back verbatim), else None.
+    """
+
+    kind: str
+    truncated: float
+    occluded: int
+    rect: tuple[float, float, float, float]
+    dimensions: tuple[float, float, float]
+    location: tuple[float, float, float]
+    rotation_y: float
+    line: str | None = None
 
 
 @dataclass(frozen=True)
@@ -27,12 +58,12 @@ class KittiFrame:
     Attributes:
         calib: name -> matrix as in ``calib/NNNNNN.txt``; ``P0``..``P3`` (3, 4),
             ``R0_rect`` (3, 3), ``Tr_velo_to_cam`` / ``Tr_imu_to_velo`` (3, 4).
-        labels: ``label_2`` rows split on whitespace (15 fields each).
+        labels: ``label_2`` rows.
         velodyne: (N, 4) float32 x y z reflectance in the LiDAR frame, or None.
     """
 
     calib: dict[str, np.ndarray]
-    labels: list[list[str]]
+    labels: list[KittiLabel]
     velodyne: np.ndarray | None = None
 
 

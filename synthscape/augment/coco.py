@@ -1,28 +1,27 @@
-"""COCO annotations of an augmented copy, regenerated from its instance map."""
+"""COCO annotations of an augmented copy, regenerated from its instance map.
+
+Annotations are built by the COCO writer (:func:`synthscape.writers.coco.mask_annotation`)
+with the writer's id scheme applied to the copy's index: ``image_id = index + 1`` and
+``annotation id = index * 65536 + instance id``, ``index = frame * copies + copy``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-from pycocotools import mask as mask_utils
 
-ANNOTATION_STRIDE = 65536
-"""annotation id = image index * 65536 + instance id."""
+from synthscape.writers.coco import annotation_id, image_id, mask_annotation
+from synthscape.writers.layout import copy_stem, frame_name
 
 
 def copy_index(frame: int, copy: int, copies: int) -> int:
     """Index of copy ``copy`` of frame ``frame`` among all copies: ``frame * copies + copy``.
 
-    The copy's COCO ``image_id`` is this + 1 and its annotation ids are this * 65536 +
-    instance id, so ids are unique and deterministic for a given ``copies``.
+    The copy's COCO ids are the writer's ids of a frame with this index, so ids are unique
+    and deterministic for a given ``copies``; KITTI copies use it as their numeric id.
     """
     return frame * copies + copy
-
-
-def copy_name(frame: int, copy: int) -> str:
-    """Base name of copy ``copy`` of frame ``frame``: ``NNNNNN_kK`` (rgb, instance, meta...)."""
-    return f"{frame:06d}_k{copy}"
 
 
 def _category(inst: int, mask: np.ndarray, semantic: np.ndarray,
@@ -33,48 +32,42 @@ def _category(inst: int, mask: np.ndarray, semantic: np.ndarray,
     return int(np.bincount(values).argmax()) if values.size else 0
 
 
-def annotations(instance: np.ndarray, semantic: np.ndarray, image_index: int,
+def annotations(instance: np.ndarray, semantic: np.ndarray, index: int,
                 categories: dict[int, int], min_area: int) -> tuple[list[dict], list[int]]:
     """COCO annotations of every instance left in an (H, W) uint16 instance map.
 
     Args:
         instance: (H, W) uint16 instance ids after augmentation.
         semantic: (H, W) uint16 category ids, used when ``categories`` lacks an instance.
-        image_index: :func:`copy_index` of the copy.
+        index: :func:`copy_index` of the copy.
         categories: instance id -> category id of the source frame.
         min_area: instances with fewer pixels are dropped.
 
     Returns:
-        The annotations (RLE segmentation, tight bbox, area from pycocotools) and the ids
-        of dropped instances.
+        The annotations (RLE segmentation, tight bbox, area, as the COCO writer makes them)
+        and the ids of dropped instances.
     """
     out, dropped = [], []
-    for inst in np.unique(instance):
-        inst = int(inst)
+    ids, counts = np.unique(instance, return_counts=True)
+    for inst, area in zip(ids.tolist(), counts.tolist()):
         if inst == 0:
             continue
         mask = instance == inst
         category = _category(inst, mask, semantic, categories)
-        rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-        area = int(mask_utils.area(rle))
         if area < min_area or category == 0:
             dropped.append(inst)
             continue
-        out.append({"id": image_index * ANNOTATION_STRIDE + inst, "image_id": image_index + 1,
-                    "category_id": category, "iscrowd": 0, "area": area,
-                    "bbox": [float(v) for v in mask_utils.toBbox(rle)],
-                    "segmentation": {"size": [int(s) for s in rle["size"]],
-                                     "counts": rle["counts"].decode("ascii")}})
+        out.append(mask_annotation(annotation_id(index, inst), image_id(index), category, mask))
     return out, dropped
 
 
 def image_entry(source_image: dict[str, Any] | None, frame: int, copy: int, copies: int,
                 width: int, height: int) -> dict[str, Any]:
     """The COCO ``images`` entry of a copy; its file name keeps the source's folder style."""
-    name = copy_name(frame, copy)
+    name = copy_stem(frame, copy)
     file_name = f"rgb/{name}.png"
     if source_image and "file_name" in source_image:
-        file_name = str(source_image["file_name"]).replace(f"{frame:06d}", name, 1)
-    return {"id": copy_index(frame, copy, copies) + 1, "file_name": file_name,
-            "width": width, "height": height, "source_image_id": frame + 1,
+        file_name = str(source_image["file_name"]).replace(frame_name(frame), name, 1)
+    return {"id": image_id(copy_index(frame, copy, copies)), "file_name": file_name,
+            "width": width, "height": height, "source_image_id": image_id(frame),
             "source_frame": frame, "copy": copy}

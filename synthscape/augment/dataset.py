@@ -3,15 +3,19 @@
 Copy ``k`` of frame ``NNNNNN`` is written as ``rgb/NNNNNN_kK.png``, ``instance/NNNNNN_kK.png``,
 ``semantic/``, ``depth/`` (.exr and/or .png as in the source), ``normal/``, ``meta/`` (the
 source meta plus an ``augment`` key), ``augment/NNNNNN_kK.json`` (the applied ops and
-parameters), ``coco/frames/NNNNNN_kK.json`` and finally ``.done/NNNNNN_kK``. KITTI copies use
-numeric ids ``frame * copies + k`` (KITTI tools need integer ids). Copy ``k`` of frame ``f``
-is drawn from ``default_rng(SeedSequence([seed, f, k, AUGMENT_STREAM]))``.
+parameters), ``coco/frames/NNNNNN_kK.json`` and finally ``.done/NNNNNN_kK``, all encoded by
+the dataset writers (:mod:`synthscape.writers`). KITTI copies use numeric ids
+``frame * copies + k`` (KITTI tools need integer ids). Copy ``k`` of frame ``f`` is drawn
+from ``default_rng(SeedSequence([seed, f, k, AUGMENT_STREAM]))``. A killed run resumes
+(:mod:`synthscape.augment.resume`); ``coco/annotations.json``, ``kitti/ImageSets`` and
+``dataset.json`` are written once every copy is done.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,59 +24,53 @@ from typing import Any
 import numpy as np
 
 from synthscape.augment import coco, layout
-from synthscape.augment.base import Sample
-from synthscape.augment.kitti import format_calib, format_labels
+from synthscape.augment.base import AugmentError, Sample
 from synthscape.augment.pipeline import Compose
-from synthscape.errors import SynthscapeError
-from synthscape.io.atomic import write_bytes_atomic, write_text_atomic
-from synthscape.io.images import write_exr, write_png
+from synthscape.augment.resume import (AugmentRun, config_hash, copy_is_done, marker_path,
+                                       prepare_output, write_copy_marker)
+from synthscape.io.atomic import write_atomic, write_bytes_atomic, write_text_atomic
+from synthscape.spec.scene_spec import CategorySpec
+from synthscape.writers.coco import ANNOTATIONS_FILE, FRAGMENT_DIR, dumps_coco, merge_coco
+from synthscape.writers.images import write_image_passes
+from synthscape.writers.kitti import format_calib, label_file_text
+from synthscape.writers.layout import copy_stem, frame_file, frame_name, stem_file
+from synthscape.writers.meta import meta_to_json
+
+__all__ = ["AUGMENT_STREAM", "AugmentError", "augment_dataset"]
 
 AUGMENT_STREAM = 0xA06
 """Last SeedSequence word, keeping augment draws apart from render draws."""
-
-
-class AugmentError(SynthscapeError):
-    """Bad input to :func:`augment_dataset` (missing dataset, output folder, KITTI refusal)."""
 
 
 def _dumps(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
-def _check_paths(src: Path, dst: Path) -> None:
+def _check_inputs(src: Path, dst: Path, copies: int, seed: int) -> None:
     if not (src / "rgb").is_dir() or not (src / "instance").is_dir():
         raise AugmentError(f"{src}: not a synthscape dataset (needs rgb/ and instance/); "
                            f"pass the --out folder of a render")
     if dst == src or src in dst.parents or dst in src.parents:
         raise AugmentError(f"{dst}: the output must be a separate folder, not the source "
                            f"dataset {src} or a folder inside/around it")
-    if dst.exists() and any(dst.iterdir()):
-        raise AugmentError(f"{dst}: output folder is not empty; choose a new folder")
+    if dst.exists() and not dst.is_dir():
+        raise AugmentError(f"{dst}: --out is a file; pass a new folder")
+    if copies < 1:
+        raise AugmentError(f"copies must be >= 1, got {copies}; pass --copies 1 or more")
+    if seed < 0:
+        raise AugmentError(f"seed must be >= 0, got {seed}; pass --seed 0 or more")
 
 
-def _write_targets(dst: Path, name: str, sample: Sample, src_files: dict[str, bool]) -> None:
-    write_png(dst / "rgb" / f"{name}.png", sample.image)
-    write_png(dst / "instance" / f"{name}.png", sample.instance)
-    write_png(dst / "semantic" / f"{name}.png", sample.semantic)
-    if sample.depth is not None and src_files["depth_exr"]:
-        write_exr(dst / "depth" / f"{name}.exr", {"Z": sample.depth})
-    if sample.depth is not None and src_files["depth_png"]:
-        scaled = np.nan_to_num(sample.depth * 256.0, posinf=0.0)
-        png = np.where(np.isfinite(sample.depth), np.clip(scaled, 0, 65535), 0)
-        write_png(dst / "depth" / f"{name}.png", np.rint(png).astype(np.uint16))
-    if sample.normal is not None:
-        write_exr(dst / "normal" / f"{name}.exr",
-                  {c: sample.normal[..., i] for i, c in enumerate("XYZ")})
-
-
-def _write_kitti(dst: Path, kid: int, sample: Sample) -> None:
-    base, name = dst / layout.KITTI_TRAINING, f"{kid:06d}"
-    write_png(base / "image_2" / f"{name}.png", sample.image)
-    write_text_atomic(base / "calib" / f"{name}.txt", format_calib(sample.kitti.calib))
-    write_text_atomic(base / "label_2" / f"{name}.txt", format_labels(sample.kitti.labels))
+def _write_kitti(dst: Path, kid: int, sample: Sample, rgb: Path) -> list[Path]:
+    base, name = dst / layout.KITTI_TRAINING, frame_name(kid)
+    paths = [write_atomic(base / "image_2" / f"{name}.png", lambda tmp: shutil.copyfile(rgb, tmp)),
+             write_text_atomic(base / "calib" / f"{name}.txt", format_calib(sample.kitti.calib)),
+             write_text_atomic(base / "label_2" / f"{name}.txt",
+                               label_file_text(sample.kitti.labels))]
     if sample.kitti.velodyne is not None:
-        write_bytes_atomic(base / "velodyne" / f"{name}.bin",
-                           np.ascontiguousarray(sample.kitti.velodyne, np.float32).tobytes())
+        paths.append(write_bytes_atomic(base / "velodyne" / f"{name}.bin",
+                     np.ascontiguousarray(sample.kitti.velodyne, np.float32).tobytes()))
+    return paths
 
 
 class _Job:
@@ -88,40 +86,60 @@ class _Job:
         self.ops: Counter[str] = Counter()
         self.dropped = 0
 
-    def src_files(self, frame: int) -> dict[str, bool]:
-        name = f"{frame:06d}"
-        return {"depth_exr": (self.src / "depth" / f"{name}.exr").exists(),
-                "depth_png": (self.src / "depth" / f"{name}.png").exists()}
+    def run_frame(self, frame: int) -> list[dict[str, Any]]:
+        """The COCO fragments of every copy of ``frame``: kept when done, else (re)written."""
+        stems = [copy_stem(frame, k) for k in range(self.copies)]
+        done = {k: self._load_done(stem) for k, stem in enumerate(stems)
+                if copy_is_done(self.dst, stem)}
+        done = {k: v for k, v in done.items() if v is not None}
+        if len(done) < self.copies:
+            source, formats = layout.read_sample(self.src, frame, self.kitti)
+            meta = layout.read_json(frame_file(self.src, "meta", frame, "json"))
+            for k in range(self.copies):
+                if k not in done:
+                    done[k] = self._run_copy(frame, k, source, formats, meta)
+        fragments = []
+        for k in range(self.copies):
+            info, fragment = done[k]
+            self.ops.update(r["op"] for r in info["ops"])
+            self.dropped += len(info["dropped_instances"])
+            fragments.append(fragment)
+        return fragments
 
-    def run_copy(self, frame: int, k: int, source: Sample) -> dict[str, Any]:
+    def _load_done(self, stem: str) -> tuple[dict, dict] | None:
+        try:
+            info = json.loads(stem_file(self.dst, "augment", stem, "json").read_text("utf-8"))
+            fragment = json.loads(stem_file(self.dst, FRAGMENT_DIR, stem, "json").read_text("utf-8"))
+            return info, fragment
+        except (OSError, ValueError):
+            return None
+
+    def _run_copy(self, frame: int, k: int, source: Sample, formats: tuple[str, ...],
+                  meta: Any) -> tuple[dict, dict]:
+        stem, index = copy_stem(frame, k), coco.copy_index(frame, k, self.copies)
+        marker_path(self.dst, stem).unlink(missing_ok=True)
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, frame, k, AUGMENT_STREAM]))
         sample, record = self.pipeline(source, rng)
-        name, index = coco.copy_name(frame, k), coco.copy_index(frame, k, self.copies)
-        self.ops.update(r["op"] for r in record)
-        _write_targets(self.dst, name, sample, self.src_files(frame))
+        paths = write_image_passes(self.dst, stem, sample.image, sample.instance, sample.semantic,
+                                   sample.depth, sample.normal, formats)
         anns, dropped = coco.annotations(sample.instance, sample.semantic, index,
                                          self.categories.get(frame, {}),
                                          self.pipeline.recipe.min_area)
-        self.dropped += len(dropped)
         image = coco.image_entry(self.images.get(frame + 1), frame, k, self.copies,
                                  sample.width, sample.height)
         info = {"source_frame": frame, "copy": k, "seed": self.seed, "ops": record,
                 "dropped_instances": dropped}
-        write_text_atomic(self.dst / "augment" / f"{name}.json", _dumps(info))
-        self._write_meta(frame, name, info)
-        fragment = {"images": [image], "annotations": anns,
-                    "categories": self.coco.get("categories", [])}
-        write_text_atomic(self.dst / "coco" / "frames" / f"{name}.json", _dumps(fragment))
+        paths.append(write_text_atomic(stem_file(self.dst, "augment", stem, "json"), _dumps(info)))
+        if isinstance(meta, dict):
+            paths.append(write_text_atomic(stem_file(self.dst, "meta", stem, "json"),
+                                           meta_to_json(dict(meta, augment=info))))
+        fragment = {"images": [image], "annotations": anns}
+        paths.append(write_text_atomic(stem_file(self.dst, FRAGMENT_DIR, stem, "json"),
+                                       dumps_coco(fragment)))
         if self.kitti and sample.kitti is not None:
-            _write_kitti(self.dst, index, sample)
-        write_text_atomic(self.dst / ".done" / name, "")
-        return fragment
-
-    def _write_meta(self, frame: int, name: str, info: dict[str, Any]) -> None:
-        meta = layout.read_json(self.src / "meta" / f"{frame:06d}.json")
-        if meta is not None:
-            meta = dict(meta, augment=info)
-            write_text_atomic(self.dst / "meta" / f"{name}.json", _dumps(meta))
+            paths += _write_kitti(self.dst, index, sample, paths[0])
+        write_copy_marker(self.dst, stem, paths)
+        return info, fragment
 
 
 def _write_kitti_imagesets(job: _Job, frames: list[int]) -> None:
@@ -136,26 +154,40 @@ def _write_kitti_imagesets(job: _Job, frames: list[int]) -> None:
                           "".join(f"{i:06d}\n" for i in sorted(ids)))
 
 
+def _merged_coco(job: _Job, fragments: list[dict[str, Any]]) -> dict[str, Any]:
+    cats = [CategorySpec(int(c["id"]), str(c["name"])) for c in job.coco.get("categories", [])]
+    info = dict(job.coco.get("info") or {}, augment={"copies": job.copies, "seed": job.seed})
+    try:
+        return merge_coco(fragments, cats, info)
+    except ValueError as error:
+        raise AugmentError(f"{job.src / ANNOTATIONS_FILE}: {error}") from None
+
+
 def augment_dataset(src: str | os.PathLike[str], dst: str | os.PathLike[str], copies: int,
                     seed: int, pipeline: Compose, kitti: bool | None = None) -> dict[str, Any]:
     """Write ``copies`` augmented copies of every frame of ``src`` into the new dataset ``dst``.
 
+    Rerunning with the same arguments after a crash resumes: finished copies are kept.
+
     Args:
         src: a rendered dataset (never modified).
-        dst: an empty or missing folder.
+        dst: an empty or missing folder, or the folder of an interrupted run with the same
+            arguments.
         copies: copies per frame, >= 1.
-        seed: augmentation seed; same seed and pipeline give the same bytes.
+        seed: augmentation seed, >= 0; same seed and pipeline give the same bytes.
         pipeline: the ops to apply.
         kitti: write ``kitti/`` copies; None = when the source has KITTI. Ops refused for
             KITTI (rotate, affine, perspective) raise AugmentError when this is on.
 
     Returns:
         A summary: counts of frames, images, annotations, dropped instances, applied ops.
+
+    Raises:
+        AugmentError: bad arguments, a damaged source file, or an output folder holding
+            something else.
     """
     src_p, dst_p = Path(src).resolve(), Path(dst).resolve()
-    _check_paths(src_p, dst_p)
-    if copies < 1:
-        raise AugmentError(f"copies must be >= 1, got {copies}")
+    _check_inputs(src_p, dst_p, copies, seed)
     kitti = layout.has_kitti(src_p) if kitti is None else kitti
     if kitti:
         try:
@@ -163,17 +195,14 @@ def augment_dataset(src: str | os.PathLike[str], dst: str | os.PathLike[str], co
         except ValueError as error:
             raise AugmentError(f"{src_p}: {error} (or pass kitti=False / --no-kitti)") from None
     start = time.perf_counter()
+    config = pipeline.recipe.model_dump(mode="json")
     job = _Job(src_p, dst_p, copies, seed, pipeline, kitti)
+    prepare_output(dst_p, AugmentRun(str(src_p), copies, seed, bool(kitti), config_hash(config)),
+                   config)
     frames = layout.list_frames(src_p)
-    merged: dict[str, Any] = {"images": [], "annotations": [],
-                              "categories": job.coco.get("categories", [])}
-    for frame in frames:
-        source = layout.read_sample(src_p, frame, kitti)
-        for k in range(copies):
-            fragment = job.run_copy(frame, k, source)
-            merged["images"] += fragment["images"]
-            merged["annotations"] += fragment["annotations"]
-    write_text_atomic(dst_p / "coco" / "annotations.json", json.dumps(merged) + "\n")
+    fragments = [f for frame in frames for f in job.run_frame(frame)]
+    merged = _merged_coco(job, fragments)
+    write_text_atomic(dst_p / ANNOTATIONS_FILE, dumps_coco(merged))
     if kitti:
         _write_kitti_imagesets(job, frames)
     summary = {"source": str(src_p), "out": str(dst_p), "copies": copies, "seed": seed,
@@ -181,12 +210,12 @@ def augment_dataset(src: str | os.PathLike[str], dst: str | os.PathLike[str], co
                "annotations": len(merged["annotations"]), "dropped_instances": job.dropped,
                "ops_applied": dict(sorted(job.ops.items())), "kitti": bool(kitti),
                "seconds": round(time.perf_counter() - start, 3)}
-    _write_dataset_json(src_p, dst_p, pipeline, summary)
+    _write_dataset_json(src_p, dst_p, config, summary)
     return summary
 
 
-def _write_dataset_json(src: Path, dst: Path, pipeline: Compose, summary: dict) -> None:
+def _write_dataset_json(src: Path, dst: Path, config: dict[str, Any], summary: dict) -> None:
     base = layout.read_json(src / "dataset.json") or {}
     record = {k: v for k, v in summary.items() if k not in ("seconds", "out")}
-    record["recipe"] = pipeline.recipe.model_dump(mode="json")
+    record["recipe"] = config
     write_text_atomic(dst / "dataset.json", _dumps(dict(base, augment=record)))

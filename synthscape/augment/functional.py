@@ -5,13 +5,16 @@ Conventions:
     * Label maps (instance, semantic) are (H, W) uint16; depth is (H, W) float32 metres with
       ``inf`` = no hit; normals are (H, W, 3) float32.
     * Geometric matrices are 3x3 and map *source* pixel coordinates to *destination* pixel
-      coordinates in OpenCV's convention (pixel (i, j) has its centre at (i, j)).
-      :func:`to_raster` converts one to the raster convention of ``K``/``P2`` (pixel i covers
-      [i, i + 1)).
+      coordinates in the convention of :mod:`synthscape.spec.projection` (OpenCV: pixel (i, j)
+      has its centre at (i, j)), the convention of the rendered ``K``/``P2``, so the same
+      matrix warps the images and updates the KITTI calib.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from synthscape.spec.projection import principal_point, translation_matrix
 
 
 class _LazyCv2:
@@ -24,7 +27,6 @@ class _LazyCv2:
 
 
 cv2 = _LazyCv2()
-import numpy as np
 
 _LEVELS = np.arange(256, dtype=np.float32)
 
@@ -168,34 +170,19 @@ def cover_resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
 
 # --- geometry -------------------------------------------------------------------------------
 
-def translation(tx: float, ty: float) -> np.ndarray:
-    """3x3 translation matrix."""
-    return np.array([[1.0, 0.0, tx], [0.0, 1.0, ty], [0.0, 0.0, 1.0]])
-
-
-def to_raster(matrix: np.ndarray) -> np.ndarray:
-    """Convert an OpenCV-convention pixel transform to the raster convention of K and P2."""
-    return translation(0.5, 0.5) @ np.asarray(matrix, float) @ translation(-0.5, -0.5)
-
-
-def hflip_matrix(width: int) -> np.ndarray:
-    """x' = W - 1 - x (OpenCV convention)."""
-    return np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-
-
 def affine_matrix(width: int, height: int, angle_deg: float = 0.0, scale: float = 1.0,
                   translate: tuple[float, float] = (0.0, 0.0),
                   shear_deg: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """Affine transform about the image centre: rotate (counter-clockwise on screen), scale,
     shear, then translate by ``translate`` pixels."""
-    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+    cx, cy = principal_point(width, height)
     a = np.radians(angle_deg)
     rot = np.array([[np.cos(a), np.sin(a), 0.0], [-np.sin(a), np.cos(a), 0.0], [0, 0, 1.0]])
     sx, sy = np.tan(np.radians(shear_deg[0])), np.tan(np.radians(shear_deg[1]))
     shear = np.array([[1.0, sx, 0.0], [sy, 1.0, 0.0], [0.0, 0.0, 1.0]])
     zoom = np.diag([scale, scale, 1.0])
-    return (translation(cx + translate[0], cy + translate[1]) @ rot @ shear @ zoom
-            @ translation(-cx, -cy))
+    return (translation_matrix(cx + translate[0], cy + translate[1]) @ rot @ shear @ zoom
+            @ translation_matrix(-cx, -cy))
 
 
 def perspective_matrix(width: int, height: int, offsets: np.ndarray) -> np.ndarray:
@@ -225,17 +212,3 @@ def warp(array: np.ndarray, matrix: np.ndarray, out_size: tuple[int, int], neare
                               borderMode=cv2.BORDER_CONSTANT, borderValue=border)
     return cv2.warpPerspective(array, m, out_size, flags=flags,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=border)
-
-
-def transform_rect(rect: np.ndarray, matrix_raster: np.ndarray, width: int,
-                   height: int) -> np.ndarray | None:
-    """Map a raster-convention box (x1, y1, x2, y2) through an axis-aligned 3x3 transform,
-    clip it to the image; None when nothing of it is left inside."""
-    x1, y1, x2, y2 = (float(v) for v in rect)
-    pts = np.array([[x1, y1, 1.0], [x2, y2, 1.0]]) @ np.asarray(matrix_raster, float).T
-    pts = pts[:, :2] / pts[:, 2:3]
-    lo = np.clip(pts.min(axis=0), 0, [width, height])
-    hi = np.clip(pts.max(axis=0), 0, [width, height])
-    if np.any(hi - lo <= 0):
-        return None
-    return np.concatenate([lo, hi])

@@ -1,12 +1,14 @@
 """KITTI targets of the geometric ops: calib, label_2 and velodyne under an image transform.
 
-A geometric op given as a raster-convention 3x3 matrix ``A`` (axis-aligned: flip, crop,
-scale) moves every pixel ``u`` to ``A u``; the camera that takes the new image is then
-``P' = A P``. A horizontal flip is also a mirror of the world: with ``A`` alone ``P'`` would
-have a negative focal length (not a pinhole camera), so the world is mirrored too
-(camera x -> -x, ``Mx``): ``P' = A P Mx``, labels get ``x -> -x``, ``ry -> pi - ry``,
-``alpha -> pi - alpha``, and LiDAR points are mirrored through the camera frame. The 3D boxes
-then project through ``P'`` exactly onto the flipped image.
+A geometric op given as a 3x3 pixel matrix ``A`` (axis-aligned: flip, crop, scale; the pixel
+convention of :mod:`synthscape.spec.projection`, the same as the rendered K and P2) moves
+every pixel ``u`` to ``A u``; the camera that takes the new image is then ``P' = A P``. A
+horizontal flip is also a mirror of the world: with ``A`` alone ``P'`` would have a negative
+focal length (not a pinhole camera), so the world is mirrored too (camera x -> -x):
+``P' = A P Mx`` (:func:`synthscape.spec.projection.transform_projection`), labels get
+``x -> -x``, ``ry -> pi - ry`` (alpha follows), and LiDAR points are mirrored through the
+camera frame. The 3D boxes then project through ``P'`` exactly onto the flipped image.
+Rows are written by the KITTI writer's :func:`~synthscape.writers.kitti.label_line`.
 """
 
 from __future__ import annotations
@@ -14,93 +16,64 @@ from __future__ import annotations
 import numpy as np
 
 from synthscape.augment.base import KittiFrame
-from synthscape.augment.functional import transform_rect
-from synthscape.writers.kitti import clip_box_near_plane
-
-MIRROR_X = np.diag([-1.0, 1.0, 1.0, 1.0])
-"""Camera-frame mirror x -> -x, (4, 4)."""
+from synthscape.spec.projection import (MIRROR_X, clip_rect, label_box_corners, label_box_range,
+                                        projected_rect, transform_projection, transform_rect,
+                                        truncation)
+from synthscape.writers.kitti import KittiBox, dontcare_line, label_line
 
 
 def parse_calib(text: str) -> dict[str, np.ndarray]:
-    """``name: v0 v1 ...`` rows to matrices: P* (3, 4), R0_rect (3, 3), Tr_* (3, 4)."""
+    """``name: v0 v1 ...`` rows to matrices: P* (3, 4), R0_rect (3, 3), Tr_* (3, 4).
+
+    Raises:
+        ValueError: a row whose values are not numbers or not 9 / 12 of them.
+    """
     out: dict[str, np.ndarray] = {}
     for line in text.splitlines():
         if ":" not in line:
             continue
         name, values = line.split(":", 1)
         v = np.array([float(x) for x in values.split()])
-        out[name.strip()] = v.reshape(3, 3) if v.size == 9 else v.reshape(3, -1)
+        if v.size not in (9, 12):
+            raise ValueError(f"calib row {name.strip()!r} has {v.size} values, expected 9 or 12")
+        out[name.strip()] = v.reshape(3, 3) if v.size == 9 else v.reshape(3, 4)
     return out
 
 
-def format_calib(calib: dict[str, np.ndarray]) -> str:
-    """Inverse of :func:`parse_calib` (12-digit exponent format, as the KITTI writer)."""
-    return "".join(f"{name}: {' '.join(f'{x:.12e}' for x in m.ravel())}\n"
-                   for name, m in calib.items())
+def parse_labels(text: str) -> list[str]:
+    """label_2 text to its non-empty lines.
 
-
-def parse_labels(text: str) -> list[list[str]]:
-    """label_2 text to rows of whitespace-split fields."""
-    return [line.split() for line in text.splitlines() if line.strip()]
-
-
-def format_labels(rows: list[list[str]]) -> str:
-    """Rows back to label_2 text."""
-    return "".join(" ".join(r) + "\n" for r in rows)
+    Raises:
+        ValueError: a line without KITTI's 15 fields.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if len(line.split()) < 15:
+            raise ValueError(f"label row {line[:80]!r} has fewer than 15 fields")
+    return lines
 
 
 def _wrap(angle: float) -> float:
     return float((angle + np.pi) % (2 * np.pi) - np.pi)
 
 
-def box_corners(h: float, w: float, length: float, location: np.ndarray,
-                ry: float) -> np.ndarray:
-    """(8, 3) camera-frame corners of a KITTI box (bottom-centre ``location``, metres)."""
-    x = np.array([1, 1, -1, -1, 1, 1, -1, -1]) * length / 2
-    y = np.array([0, 0, 0, 0, -1, -1, -1, -1]) * h
-    z = np.array([1, -1, -1, 1, 1, -1, -1, 1]) * w / 2
-    c, s = np.cos(ry), np.sin(ry)
-    rot = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
-    return (rot @ np.stack([x, y, z])).T + np.asarray(location, float)
-
-
-def project_rect(corners: np.ndarray, p2: np.ndarray) -> np.ndarray | None:
-    """(4,) x1 y1 x2 y2 of 3D points projected by a (3, 4) P; near-plane clipped; None if
-    all behind the camera."""
-    pts = clip_box_near_plane(np.asarray(corners, dtype=float))
-    if len(pts) == 0:
-        return None
-    uvw = np.hstack([pts, np.ones((len(pts), 1))]) @ np.asarray(p2, float).T
-    uv = uvw[:, :2] / uvw[:, 2:3]
-    return np.concatenate([uv.min(axis=0), uv.max(axis=0)])
-
-
-def _truncation(rect: np.ndarray | None, width: int, height: int) -> float:
-    if rect is None:
-        return 1.0
-    area = max(rect[2] - rect[0], 1e-9) * max(rect[3] - rect[1], 1e-9)
-    inside = (max(0.0, min(rect[2], width) - max(rect[0], 0.0))
-              * max(0.0, min(rect[3], height) - max(rect[1], 0.0)))
-    return float(np.clip(1.0 - inside / area, 0.0, 1.0))
-
-
-def _transform_row(row: list[str], a: np.ndarray, mirror: bool, p2: np.ndarray, width: int,
-                   height: int) -> list[str] | None:
-    rect = transform_rect(np.array([float(v) for v in row[4:8]]), a, width, height)
+def _transform_row(line: str, a: np.ndarray, mirror: bool, p2: np.ndarray, width: int,
+                   height: int) -> str | None:
+    row = line.split()
+    rect = clip_rect(transform_rect(np.array([float(v) for v in row[4:8]]), a),
+                     label_box_range(width, height))
     if rect is None:
         return None
-    out = list(row)
-    out[4:8] = [f"{v:.2f}" for v in rect]
     if row[0] == "DontCare":
-        return out
+        return dontcare_line(rect)
     h, w, length, x, y, z, ry = (float(v) for v in row[8:15])
     if mirror:
         x, ry = -x, _wrap(np.pi - ry)
-    corners = box_corners(h, w, length, np.array([x, y, z]), ry)
-    out[1] = f"{_truncation(project_rect(corners, p2), width, height):.2f}"
-    out[3] = f"{_wrap(ry - np.arctan2(x, z)):.2f}"
-    out[11:15] = [f"{x:.2f}", f"{y:.2f}", f"{z:.2f}", f"{ry:.2f}"]
-    return out
+    location = np.array([x, y, z])
+    corners = label_box_corners(h, w, length, location, ry)
+    box = KittiBox(corners, (h, w, length), location, ry)
+    trunc = truncation(projected_rect(corners, p2), width, height)
+    return label_line(row[0], trunc, int(row[2]), box, rect)
 
 
 def _mirror_velodyne(points: np.ndarray, calib: dict[str, np.ndarray]) -> np.ndarray:
@@ -115,24 +88,24 @@ def _mirror_velodyne(points: np.ndarray, calib: dict[str, np.ndarray]) -> np.nda
     return out.astype(np.float32)
 
 
-def transform_kitti(frame: KittiFrame, a_raster: np.ndarray, mirror: bool, width: int,
+def transform_kitti(frame: KittiFrame, matrix: np.ndarray, mirror: bool, width: int,
                     height: int) -> KittiFrame:
     """The KITTI frame seen through an axis-aligned image transform.
 
     Args:
         frame: source calib/labels/velodyne.
-        a_raster: (3, 3) raster-convention source-to-destination pixel transform.
+        matrix: (3, 3) source-to-destination pixel transform (projection module convention).
         mirror: the transform flips x (mirror the world, see module docstring).
         width: output image width, pixels.
         height: output image height, pixels.
 
     Returns:
-        New calib (all ``P*`` updated), labels (2D boxes mapped and clipped, rows leaving
-        the image dropped, truncation recomputed) and velodyne (mirrored when ``mirror``).
+        New calib (all ``P*`` updated), labels (2D boxes mapped and clipped to KITTI's box
+        range, rows leaving the image dropped, truncation recomputed) and velodyne (mirrored
+        when ``mirror``).
     """
-    a = np.asarray(a_raster, float)
-    post = MIRROR_X if mirror else np.eye(4)
-    calib = {name: (a @ m @ post if name.startswith("P") else m.copy())
+    a = np.asarray(matrix, float)
+    calib = {name: (transform_projection(m, a, mirror) if name.startswith("P") else m.copy())
              for name, m in frame.calib.items()}
     rows = [_transform_row(r, a, mirror, calib["P2"], width, height) for r in frame.labels]
     velo = frame.velodyne

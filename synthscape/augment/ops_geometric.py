@@ -19,6 +19,7 @@ import numpy as np
 from synthscape.augment import functional as F
 from synthscape.augment.base import KittiPolicy, Op, Sample, bounded, uniform
 from synthscape.augment.kitti import transform_kitti
+from synthscape.spec.projection import grid_scale_matrix, hflip_matrix, translation_matrix
 
 Transform = tuple[np.ndarray, tuple[int, int], bool]
 """(3x3 matrix, (out_width, out_height), mirrors_x)."""
@@ -47,7 +48,7 @@ class GeometricOp(Op):
             "semantic": lambda a: F.warp(a, m, size, nearest=True, fill=0.0),
             "depth": lambda a: F.warp(a, m, size, nearest=True, fill=float("inf")),
             "normal": lambda a: F.warp(a, m, size, nearest=True, fill=0.0),
-            "kitti": lambda k: transform_kitti(k, F.to_raster(m), mirror, *size),
+            "kitti": lambda k: transform_kitti(k, m, mirror, *size),
         }
         return sample.replace(**{name: fn(getattr(sample, name)) for name, fn in table.items()
                                  if getattr(sample, name) is not None})
@@ -71,7 +72,7 @@ class HorizontalFlip(GeometricOp):
         return {}
 
     def transform(self, params: dict[str, Any], width: int, height: int) -> Transform:
-        return F.hflip_matrix(width), (width, height), True
+        return hflip_matrix(width), (width, height), True
 
 
 class Scale(GeometricOp):
@@ -104,12 +105,10 @@ class Crop(GeometricOp):
                 "y0": int(rng.integers(sample.height - ch + 1)), "width": cw, "height": ch}
 
     def transform(self, params: dict[str, Any], width: int, height: int) -> Transform:
-        m = F.translation(-params["x0"], -params["y0"])
+        m = translation_matrix(-params["x0"], -params["y0"])
         if not self.resize:
             return m, (params["width"], params["height"]), False
-        sx, sy = width / params["width"], height / params["height"]
-        # raster-exact resize: u' = s * u in edge coordinates
-        zoom = F.translation(-0.5, -0.5) @ np.diag([sx, sy, 1.0]) @ F.translation(0.5, 0.5)
+        zoom = grid_scale_matrix(width / params["width"], height / params["height"])
         return zoom @ m, (width, height), False
 
 

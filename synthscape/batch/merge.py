@@ -19,7 +19,7 @@ from typing import Any
 
 from synthscape.batch.resume import clean_stale_temp_files, dataset_level_only
 from synthscape.batch.run_record import RunRecord, require_run_record
-from synthscape.batch.status import DatasetStatus, dataset_status, format_ranges
+from synthscape.batch.status import MERGED_KEY, DatasetStatus, dataset_status, format_ranges, merged_frames_record
 from synthscape.errors import SynthscapeError
 from synthscape.writers.coco import FRAGMENT_DIR, INSTANCE_STRIDE, category_counts, write_coco_annotations
 from synthscape.writers.layout import frame_file
@@ -55,8 +55,8 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as error:
-        raise MergeError(f"{path}: cannot read ({error}); delete .done/{path.stem} and rerun "
-                         "`synthscape render` to redo the frame") from None
+        raise MergeError(f"{path}: cannot read ({error}), though its size matches the frame's marker (changed "
+                         f"in place?); delete .done/{path.stem} and rerun `synthscape render` to redo the frame") from None
 
 
 def check_fragment(path: Path, frame_index: int, fragment: dict[str, Any], category_ids: set[int]) -> None:
@@ -204,4 +204,5 @@ def _write_dataset_json(out: Path, record: RunRecord, status: DatasetStatus, cou
         versions=software_versions(device.get("blender_version") or blender), category_counts=counts,
         timings=timings, device_info=device,
         extra={"recipe_path": record.recipe_path, "complete": status.complete,
-               "frames_done": len(status.done), "textures": textures})
+               "frames_done": len(status.done), "textures": textures,
+               MERGED_KEY: merged_frames_record(out, status.done)})

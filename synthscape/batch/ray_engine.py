@@ -23,7 +23,8 @@ from synthscape.batch.shard_run import (RENDERER_ENV, load_renderer_factory, pre
                                         warm_texture_cache)
 from synthscape.batch.status import MarkerWatcher
 from synthscape.errors import SynthscapeError
-from synthscape.pipeline import ProgressCallback, RenderJob
+from synthscape.pipeline import ProgressCallback, plan_run
+from synthscape.plan import RenderJob
 from synthscape.writers.layout import complete_frames
 
 POLL_S = 0.5
@@ -65,9 +66,8 @@ def _import_ray() -> Any:
     return ray
 
 
-def wants_gpu(job: RenderJob, recipe_device: str, cluster_gpus: float) -> bool:
+def wants_gpu(device: str, cluster_gpus: float) -> bool:
     """Whether each task should reserve a GPU (device ``gpu``, or ``auto`` on a cluster with GPUs)."""
-    device = job.device or recipe_device
     return device == "gpu" or (device == "auto" and cluster_gpus >= 1)
 
 
@@ -128,14 +128,15 @@ def run_ray(job: RenderJob, num_shards: int | None = None, *, address: str | Non
     """
     ray = _import_ray()
     started = time.perf_counter()
-    record = prepare_output(job)
-    warm_texture_cache(job)
+    plan = plan_run(job)
+    record = prepare_output(plan)
+    warm_texture_cache(plan)
     owns_ray = _init(ray, address, runtime_env)
     try:
         resources = ray.cluster_resources()
-        gpu = wants_gpu(job, record.recipe["render"]["device"], resources.get("GPU", 0))
+        gpu = wants_gpu(plan.device, resources.get("GPU", 0))
         shards = num_shards or default_num_shards(record.frames, resources.get("GPU" if gpu else "CPU", 1))
-        record = prepare_output(job, num_shards=shards)
+        record = prepare_output(plan, num_shards=shards)
         todo = record.frames - len([i for i in complete_frames(job.out_dir) if i < record.frames])
         task = ray.remote(render_shard_task).options(num_gpus=1 if gpu else 0, num_cpus=1,
                                                      max_retries=max_retries, retry_exceptions=True)

@@ -11,18 +11,30 @@ Shards of one dataset may run at the same time on a shared volume, so a shard on
 removes temp files of *its own* frames; temp files of dataset-level files
 (``run.json``, ``coco/annotations.json``...) are removed only by an unsharded run or
 by merge, when no other process writes.
+
+A frame also counts as unfinished when a file listed in its marker was truncated or
+emptied since (:func:`synthscape.writers.layout.frame_problem`): the rerun logs which
+file and redoes the frame (:func:`frames_to_render`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+from synthscape.writers.layout import DONE_DIR, done_marker, frame_problem
+
+log = logging.getLogger("synthscape.batch.resume")
 
 TEMP_NAME = re.compile(r"^\.(?P<stem>.+)\.[A-Za-z0-9_]{8}\.tmp(?:\.[^/]*)?$")
 """Names made by ``tempfile.mkstemp(prefix=".<stem>.", suffix=".tmp<suffix>")``."""
 FRAME_STEM = re.compile(r"^\d{6}$")
+MERGED_FILES = ("coco/annotations.json", "dataset.json", "kitti/ImageSets")
+"""Dataset-level files a merge writes (a folder: every ``.txt`` in it)."""
+KEPT_NAMES = frozenset({"run.json", ".lock", ".locks"})
 
 
 def temp_stem(name: str) -> str | None:
@@ -78,3 +90,48 @@ def shard_owns(shard_index: int, num_shards: int) -> Callable[[int | None], bool
 def dataset_level_only(index: int | None) -> bool:
     """The ``owns`` predicate of merge: temp files of dataset-level files only."""
     return index is None
+
+
+def frames_to_render(out_dir: str | os.PathLike[str], indices: Iterable[int]) -> list[int]:
+    """The frames of ``indices`` that are not complete; logs why each marked frame is redone."""
+    todo = []
+    for index in indices:
+        problem = frame_problem(out_dir, index)
+        if problem is None:
+            continue
+        if done_marker(out_dir, index).exists():
+            log.warning("frame %d is redone: %s", index, problem)
+        todo.append(index)
+    return todo
+
+
+def _is_frame_file(name: str) -> bool:
+    return bool(FRAME_STEM.match(name.split(".", 1)[0])) or temp_stem(name) is not None
+
+
+def clean_failed_attempt(out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Remove what a run that finished no frame left: unfinished frame files, markers, temp files, merges.
+
+    Only names of the dataset layout go (``NNNNNN.*`` frame files, temp files,
+    ``.done/*``, merged files); ``run.json`` and the locks stay. Call it only when no
+    frame of ``out_dir`` is complete and no other run writes into it.
+
+    Returns:
+        The removed paths, sorted.
+    """
+    root = Path(out_dir)
+    removed = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        if here == root:
+            dirs[:] = [d for d in dirs if d not in KEPT_NAMES]
+        for name in files:
+            if (here == root and name in KEPT_NAMES) or not (_is_frame_file(name) or here == root / DONE_DIR):
+                continue
+            removed.append(here / name)
+    for name in MERGED_FILES:
+        path = root / name
+        removed.extend(sorted(path.glob("*.txt")) if path.is_dir() else [path] if path.is_file() else [])
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return sorted(removed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,11 +21,13 @@ from typing import Any
 
 from synthscape.errors import SynthscapeError
 from synthscape.io.atomic import write_text_atomic
-from synthscape.spec.scene_spec import CategorySpec
+from synthscape.plan import CategorySpec, RunPlan
+
+log = logging.getLogger("synthscape.batch.run_record")
 
 RUN_FILE = "run.json"
-RUN_SCHEMA_VERSION = 1
-_DEFINING = ("recipe_sha256", "frames", "seed", "resolution", "samples")
+RUN_SCHEMA_VERSION = 2
+_DEFINING = ("recipe_sha256", "frames", "seed", "resolution", "samples", "outputs", "cameras")
 
 
 class RunRecordError(SynthscapeError):
@@ -41,10 +44,12 @@ class RunRecord:
         name: the recipe's ``name`` (COCO ``info.description``).
         frames: frame count of the whole dataset.
         seed: dataset seed.
-        resolution: ``[width, height]`` override, or None (the recipe's).
-        samples: Cycles samples override, or None (the recipe's).
+        resolution: effective ``(width, height)`` of the main camera.
+        samples: effective Cycles samples.
         categories: the resolved categories (id, name, kitti_type).
         num_shards: how the last run split the frames (informational; 1 = one process).
+        outputs: the output formats every frame writes.
+        cameras: the rig's camera names, main camera first.
     """
 
     recipe_path: str
@@ -56,6 +61,8 @@ class RunRecord:
     samples: int | None
     categories: tuple[CategorySpec, ...]
     num_shards: int = 1
+    outputs: tuple[str, ...] = ()
+    cameras: tuple[str, ...] = ("camera",)
 
     @property
     def recipe_sha256(self) -> str:
@@ -70,25 +77,20 @@ class RunRecord:
             "recipe_sha256": self.recipe_sha256, "name": self.name, "frames": self.frames, "seed": self.seed,
             "resolution": list(self.resolution) if self.resolution else None, "samples": self.samples,
             "categories": [{"id": c.id, "name": c.name, "kitti_type": c.kitti_type} for c in self.categories],
-            "num_shards": self.num_shards,
+            "num_shards": self.num_shards, "outputs": list(self.outputs), "cameras": list(self.cameras),
         }
 
 
-def record_for_job(recipe_path: str, frames: int | None, seed: int | None,
-                   resolution: Sequence[int] | None, samples: int | None, num_shards: int = 1) -> RunRecord:
-    """Load the recipe and resolve the run parameters of a render job.
+def record_for_plan(plan: RunPlan, num_shards: int = 1) -> RunRecord:
+    """The :class:`RunRecord` of a run plan: its effective values, never the raw overrides.
 
-    Raises:
-        RecipeError: the recipe is invalid.
+    So a rerun that passes ``--resolution`` equal to the recipe's own value matches a run
+    that passed nothing.
     """
-    from synthscape.recipe.load import load_recipe, recipe_to_dict, resolve_categories
-
-    recipe = load_recipe(recipe_path)
-    return RunRecord(recipe_path=str(recipe_path), recipe=recipe_to_dict(recipe), name=recipe.name,
-                     frames=int(frames if frames is not None else recipe.frames),
-                     seed=int(seed if seed is not None else recipe.seed),
-                     resolution=tuple(int(v) for v in resolution) if resolution else None,
-                     samples=samples, categories=resolve_categories(recipe), num_shards=num_shards)
+    return RunRecord(recipe_path=str(plan.recipe_path), recipe=plan.recipe_dict, name=plan.name,
+                     frames=plan.frames, seed=plan.seed, resolution=plan.resolution, samples=plan.samples,
+                     categories=plan.categories, num_shards=num_shards, outputs=plan.outputs,
+                     cameras=plan.cameras)
 
 
 def record_from_dict(data: dict[str, Any], source: str = RUN_FILE) -> RunRecord:
@@ -102,6 +104,7 @@ def record_from_dict(data: dict[str, Any], source: str = RUN_FILE) -> RunRecord:
                          frames=int(data["frames"]), seed=int(data["seed"]),
                          resolution=tuple(data["resolution"]) if data.get("resolution") else None,
                          samples=data.get("samples"), num_shards=int(data.get("num_shards", 1)),
+                         outputs=tuple(data.get("outputs") or ()), cameras=tuple(data.get("cameras") or ("camera",)),
                          categories=tuple(CategorySpec(int(c["id"]), str(c["name"]), c.get("kitti_type"))
                                           for c in data["categories"]))
     except (KeyError, TypeError, ValueError) as error:
@@ -138,23 +141,67 @@ def write_run_record(out_dir: str | os.PathLike[str], record: RunRecord) -> Path
     """Write ``run.json``, refusing when an existing record describes another dataset.
 
     A larger frame count with everything else equal extends the dataset: frames are
-    independent, so the existing ones stay valid.
+    independent, so the existing ones stay valid. A folder where no frame finished
+    (a failed first attempt) accepts a new plan: its record is replaced and the failed
+    attempt's leftovers removed, unless another live run writes into it. The check and
+    the write happen under the folder's setup lock, so two runs starting together
+    cannot both pass the check.
 
     Raises:
         RunRecordError: the folder holds a run with another recipe, seed, resolution or
-            samples, or with more frames than asked for now.
+            samples, or with more frames than asked for now, and finished frames of it
+            (or a live run) are there.
     """
-    existing = read_run_record(out_dir)
-    if existing is not None:
-        old, new = existing.to_dict(), record.to_dict()
-        changed = [key for key in _DEFINING if old[key] != new[key]]
-        if changed == ["frames"] and new["frames"] > old["frames"]:
-            changed = []
+    from synthscape.batch.lock import setup_lock
+
+    with setup_lock(out_dir):
+        try:
+            existing = read_run_record(out_dir)
+        except RunRecordError:
+            if _plan_holders(out_dir) is not None:
+                raise
+            existing = None
+            _replace_plan(out_dir, "unreadable")
+        changed = _changed_parameters(existing, record) if existing is not None else ""
         if changed:
-            detail = ", ".join(f"{k}: {old[k]!r} -> {new[k]!r}" for k in changed if k != "recipe_sha256")
-            if "recipe_sha256" in changed:
-                detail = ", ".join(filter(None, ["the recipe changed", detail]))
-            raise RunRecordError(f"{Path(out_dir) / RUN_FILE}: this folder holds a dataset rendered with other "
-                                 f"parameters ({detail}); use a new --out folder, or the original options")
-    text = json.dumps(record.to_dict(), sort_keys=True, indent=2) + "\n"
-    return write_text_atomic(Path(out_dir) / RUN_FILE, text)
+            holders = _plan_holders(out_dir)
+            if holders is not None:
+                raise RunRecordError(f"{Path(out_dir) / RUN_FILE}: this folder holds a dataset rendered with other "
+                                     f"parameters ({changed}){holders}; use a new --out folder, or the original "
+                                     "options")
+            _replace_plan(out_dir, changed)
+        text = json.dumps(record.to_dict(), sort_keys=True, indent=2) + "\n"
+        return write_text_atomic(Path(out_dir) / RUN_FILE, text)
+
+
+def _changed_parameters(existing: RunRecord, record: RunRecord) -> str:
+    """What differs between two records (empty when ``record`` may continue ``existing``)."""
+    old, new = existing.to_dict(), record.to_dict()
+    changed = [key for key in _DEFINING if old.get(key) != new.get(key)]
+    if changed == ["frames"] and new["frames"] > old["frames"]:
+        return ""
+    detail = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed if k != "recipe_sha256")
+    if "recipe_sha256" in changed:
+        detail = ", ".join(filter(None, ["the recipe changed", detail]))
+    return detail
+
+
+def _plan_holders(out_dir: str | os.PathLike[str]) -> str | None:
+    """None when the folder's plan may be replaced (no finished frame, no other live run), else why not."""
+    from synthscape.batch.lock import live_holders
+    from synthscape.writers.layout import complete_frames, frame_is_complete
+
+    holders = live_holders(out_dir)
+    if holders:
+        return " and a live run writes into it: " + "; ".join(h.describe() for h in holders[:4])
+    if any(frame_is_complete(out_dir, i) for i in complete_frames(out_dir)):
+        return ""
+    return None
+
+
+def _replace_plan(out_dir: str | os.PathLike[str], why: str) -> None:
+    from synthscape.batch.resume import clean_failed_attempt
+
+    removed = clean_failed_attempt(out_dir)
+    log.warning("%s: no frame of the previous attempt finished (%s); starting over with the new parameters "
+                "(%d leftover files removed)", Path(out_dir) / RUN_FILE, why, len(removed))

@@ -10,10 +10,11 @@ from dataclasses import replace
 from typing import Any
 
 from synthscape.batch.resume import clean_stale_temp_files, shard_owns
-from synthscape.batch.run_record import RunRecord, record_for_job, write_run_record
+from synthscape.batch.run_record import RunRecord, record_for_plan, write_run_record
 from synthscape.batch.sharding import shard_frames
 from synthscape.errors import SynthscapeError
-from synthscape.pipeline import ProgressCallback, Renderer, RenderJob, RunSummary, check_output_dir, render_dataset
+from synthscape.pipeline import ProgressCallback, Renderer, RunSummary, check_output_dir, plan_run, render_dataset
+from synthscape.plan import RenderJob, RunPlan
 
 RENDERER_ENV = "SYNTHSCAPE_RENDERER"
 """``module:callable`` of a renderer factory ``(device) -> Renderer`` (default: Cycles)."""
@@ -43,12 +44,7 @@ def renderer_factory_from_env(environ: Mapping[str, str] = os.environ) -> Render
     return load_renderer_factory(environ.get(RENDERER_ENV))
 
 
-def job_record(job: RenderJob, num_shards: int = 1) -> RunRecord:
-    """The :class:`RunRecord` of a job (loads the recipe)."""
-    return record_for_job(job.recipe_path, job.frames, job.seed, job.resolution, job.samples, num_shards)
-
-
-def prepare_output(job: RenderJob, num_shards: int = 1, shard_index: int | None = None) -> RunRecord:
+def prepare_output(plan: RunPlan, num_shards: int = 1, shard_index: int | None = None) -> RunRecord:
     """Check the folder, write/verify ``run.json`` and remove this run's stale temp files.
 
     With ``shard_index`` None this process is the only writer and removes every temp
@@ -57,23 +53,22 @@ def prepare_output(job: RenderJob, num_shards: int = 1, shard_index: int | None 
     Raises:
         RecipeError, OutputDirError, RunRecordError: bad recipe, folder or mixed runs.
     """
-    record = job_record(job, num_shards)
-    check_output_dir(job.out_dir)
-    write_run_record(job.out_dir, record)
-    clean_stale_temp_files(job.out_dir, None if shard_index is None else shard_owns(shard_index, num_shards))
+    record = record_for_plan(plan, num_shards)
+    check_output_dir(plan.out_dir)
+    write_run_record(plan.out_dir, record)
+    clean_stale_temp_files(plan.out_dir, None if shard_index is None else shard_owns(shard_index, num_shards))
     return record
 
 
-def warm_texture_cache(job: RenderJob) -> None:
+def warm_texture_cache(plan: RunPlan) -> None:
     """Generate the recipe's texture pools once, before shards start, so they all hit the cache.
 
     Without this, N shards starting together would each call the texture API for the
     same pools.
     """
     from synthscape.pipeline import resolve_textures
-    from synthscape.recipe.load import load_recipe
 
-    resolve_textures(load_recipe(job.recipe_path), job)
+    resolve_textures(plan.recipe, plan.job)
 
 
 def run_shard(job: RenderJob, shard_index: int, num_shards: int, *,
@@ -84,10 +79,12 @@ def run_shard(job: RenderJob, shard_index: int, num_shards: int, *,
     Safe to run at the same time as the other shards on a shared folder, and to rerun
     after a crash: complete frames are skipped, unfinished ones redone.
     """
-    record = prepare_output(job, num_shards, shard_index)
-    frames = shard_frames(range(record.frames), shard_index, num_shards)
-    shard_job = replace(job, frames=record.frames, seed=record.seed, frame_indices=frames, finalize=False)
-    return render_dataset(shard_job, renderer_factory=renderer_factory, progress=progress, stop=stop)
+    plan = plan_run(job)
+    record = prepare_output(plan, num_shards, shard_index)
+    frames = shard_frames(range(plan.frames), shard_index, num_shards)
+    shard_plan = replace(plan, job=replace(job, frame_indices=frames, finalize=False))
+    return render_dataset(shard_plan, renderer_factory=renderer_factory, progress=progress, stop=stop,
+                          record=record)
 
 
 def summary_dict(summary: RunSummary) -> dict[str, Any]:

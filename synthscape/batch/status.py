@@ -1,15 +1,29 @@
-"""``synthscape status``: which frames of a dataset are done, missing or failed, per shard."""
+"""``synthscape status``: which frames of a dataset are done, missing or failed, per shard, and merged.
+
+"Merged" means the last merge covered exactly the frames that are done now: merge
+records the count and a digest of the merged frames' ``.done`` markers (which hold
+every file's SHA-256) in ``dataset.json`` (:func:`merged_frames_record`), and status
+compares it with the current done frames (:func:`merge_state`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from synthscape.batch.resume import FRAME_STEM, iter_temp_files, temp_frame_index
 from synthscape.batch.sharding import shard_of
-from synthscape.writers.layout import DONE_DIR, complete_frames, frame_is_complete
+from synthscape.writers.layout import DONE_DIR, complete_frames, done_marker, frame_problem
+
+MERGED_KEY = "merged_frames"
+"""The ``dataset.json`` key with what the last merge covered: ``{"count": N, "sha256": ...}``."""
+ANNOTATIONS = Path("coco") / "annotations.json"
+DATASET_JSON = "dataset.json"
 
 
 @dataclass(frozen=True)
@@ -36,10 +50,12 @@ class DatasetStatus:
         frames: expected frame count (from ``run.json``).
         done: frames with a complete ``.done`` marker.
         failed: frames with files (or temp files) but no complete marker: a crashed or
-            interrupted frame, redone by the next run.
+            interrupted frame, or a damaged one (see ``damaged``), redone by the next run.
         missing: frames with no file at all.
         extra: complete frames outside ``0..frames-1`` (another run's leftovers).
         shards: per-shard counts (``num_shards`` entries).
+        damaged: failed frames that have a marker, with why it does not hold (a file
+            truncated, missing or, when verifying, with other contents; a bad marker).
     """
 
     out_dir: Path
@@ -49,6 +65,7 @@ class DatasetStatus:
     missing: list[int]
     extra: list[int] = field(default_factory=list)
     shards: list[ShardStatus] = field(default_factory=list)
+    damaged: dict[int, str] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -78,22 +95,61 @@ def _per_shard(frames: int, num_shards: int, done: set[int], failed: set[int]) -
     return [ShardStatus(k, *c) for k, c in enumerate(counts)]
 
 
-def dataset_status(out_dir: str | os.PathLike[str], frames: int, num_shards: int = 1) -> DatasetStatus:
+def dataset_status(out_dir: str | os.PathLike[str], frames: int, num_shards: int = 1,
+                   verify: bool = False) -> DatasetStatus:
     """Classify every frame ``0..frames-1`` of ``out_dir`` as done, failed or missing.
 
     Args:
         out_dir: the dataset folder.
         frames: expected frame count.
         num_shards: how to group the counts (``i mod num_shards``).
+        verify: compare every file's SHA-256 with its marker (reads the whole dataset);
+            otherwise only sizes are compared.
     """
     marked = set(complete_frames(out_dir))
-    done = {i for i in marked if i < frames and frame_is_complete(out_dir, i)}
+    problems = {i: frame_problem(out_dir, i, verify) for i in marked if i < frames}
+    done = {i for i, problem in problems.items() if problem is None}
+    damaged = {i: problem for i, problem in sorted(problems.items()) if problem is not None}
     touched = frames_with_files(out_dir) | marked
     failed = {i for i in touched if i < frames and i not in done}
     missing = sorted(set(range(frames)) - done - failed)
     return DatasetStatus(out_dir=Path(out_dir), frames=frames, done=sorted(done), failed=sorted(failed),
                          missing=missing, extra=sorted(i for i in marked if i >= frames),
-                         shards=_per_shard(frames, max(1, num_shards), done, failed))
+                         shards=_per_shard(frames, max(1, num_shards), done, failed), damaged=damaged)
+
+
+def merged_frames_record(out_dir: str | os.PathLike[str], frames: Iterable[int]) -> dict[str, Any]:
+    """What a merge of ``frames`` covers: their count and a SHA-256 over their ``.done`` markers."""
+    digest = hashlib.sha256()
+    indices = sorted(frames)
+    for index in indices:
+        digest.update(f"{index}\n".encode("ascii"))
+        digest.update(done_marker(out_dir, index).read_bytes())
+    return {"count": len(indices), "sha256": digest.hexdigest()}
+
+
+def recorded_merge(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The ``merged_frames`` record of ``dataset.json`` (None: never merged, or unreadable)."""
+    try:
+        record = json.loads((Path(out_dir) / DATASET_JSON).read_text("utf-8")).get(MERGED_KEY)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def merge_state(state: DatasetStatus) -> str:
+    """``"yes"`` when the last merge covered exactly the done frames, ``"stale"`` when it covered
+    others (or its annotations are gone), ``"no"`` when the dataset was never merged."""
+    recorded = recorded_merge(state.out_dir)
+    if recorded is None:
+        return "no"
+    if not (state.out_dir / ANNOTATIONS).is_file():
+        return "stale"
+    try:
+        current = merged_frames_record(state.out_dir, state.done)
+    except OSError:  # a marker vanished meanwhile (a frame being redone)
+        return "stale"
+    return "yes" if recorded == current else "stale"
 
 
 def format_ranges(indices: Iterable[int], limit: int = 12) -> str:

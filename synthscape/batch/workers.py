@@ -22,11 +22,15 @@ from pathlib import Path
 from synthscape.batch.merge import MergeResult, merge_dataset
 from synthscape.batch.shard_run import prepare_output, warm_texture_cache
 from synthscape.batch.status import MarkerWatcher
+from synthscape.batch.stop import stop_signal
 from synthscape.errors import SynthscapeError
-from synthscape.pipeline import ProgressCallback, RenderJob
+from synthscape.pipeline import ProgressCallback, plan_run
+from synthscape.plan import RenderJob
 from synthscape.writers.layout import complete_frames
 
 POLL_S = 0.25
+STOP_GRACE_S = 30.0
+"""How long an aborted run waits for its workers to stop before killing them."""
 CLI_MODULE = "headless"
 """``python -m headless`` runs the CLI like the ``synthscape`` script, with this interpreter."""
 
@@ -57,14 +61,16 @@ def render_command_line(job: RenderJob, shard_index: int, num_shards: int,
     """The ``synthscape render ... --shard-index k --num-shards N`` command of one worker."""
     cmd = [python, "-m", CLI_MODULE, "render", str(job.recipe_path), "--out", str(job.out_dir),
            "--shard-index", str(shard_index), "--num-shards", str(num_shards)]
-    options = {"--frames": job.frames, "--seed": job.seed, "--device": job.device, "--samples": job.samples,
-               "--resolution": "x".join(map(str, job.resolution)) if job.resolution else None}
-    options.update({"--texture-cache": getattr(job, "texture_cache", None),
-                    "--max-texture-calls": getattr(job, "max_texture_calls", None)})
-    for flag, value in options.items():
-        if value is not None:
-            cmd += [flag, str(value)]
-    return cmd + (["--offline"] if getattr(job, "offline", False) else [])
+    for key, value in {**job.overrides(), "texture_cache": job.texture_cache,
+                       "max_texture_calls": job.max_texture_calls}.items():
+        if value is None:
+            continue
+        if key == "resolution":
+            value = "x".join(map(str, value))
+        elif key == "outputs":
+            value = ",".join(value)
+        cmd += [f"--{key.replace('_', '-')}", str(value)]
+    return cmd + (["--offline"] if job.offline else [])
 
 
 def worker_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -78,13 +84,12 @@ def worker_environment(environ: Mapping[str, str] | None = None) -> dict[str, st
 
 def _watch(job: RenderJob, todo: int, procs: Sequence[subprocess.Popen], progress: ProgressCallback | None,
            stop: threading.Event | None, on_poll: Callable[[Sequence[subprocess.Popen]], None] | None) -> None:
+    """Poll the markers until every worker exited; forward a stop request (its signal) once."""
     watcher, forwarded = MarkerWatcher(job.out_dir, todo, progress), False
     while any(p.poll() is None for p in procs):
         if stop is not None and stop.is_set() and not forwarded:
             forwarded = True
-            for p in procs:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGINT)
+            _signal_running(procs, stop_signal(stop))
         if on_poll is not None:
             on_poll(procs)
         watcher.poll()
@@ -92,12 +97,43 @@ def _watch(job: RenderJob, todo: int, procs: Sequence[subprocess.Popen], progres
     watcher.poll()
 
 
-def _failure(logs: Sequence[Path], codes: Sequence[int]) -> WorkerError:
+def _signal_running(procs: Sequence[subprocess.Popen], signum: int) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signum)
+
+
+def stop_workers(procs: Sequence[subprocess.Popen], signum: int = signal.SIGTERM,
+                 grace_s: float = STOP_GRACE_S) -> None:
+    """Send ``signum`` to the workers still running, wait for them, and kill what outlives ``grace_s``.
+
+    A worker that already got a stop request takes a second signal as "abort now"; one
+    that did not stops after its current frame. Either way no worker outlives this call.
+    """
+    _signal_running(procs, signum)
+    deadline = time.monotonic() + grace_s
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _stopped_cleanly(code: int, signum: int | None) -> bool:
+    """Whether a worker's exit status means it finished, or stopped on request (``signum``).
+
+    A worker stops with 128 + signal (its CLI's status), or dies of the signal (-signal)
+    when it arrived before its handler was installed.
+    """
+    return code == 0 or (signum is not None and code in (128 + signum, -signum))
+
+
+def _failure(logs: Sequence[Path], codes: Sequence[int], failed: Sequence[int]) -> WorkerError:
     lines = []
-    for index, (log, code) in enumerate(zip(logs, codes)):
-        if code != 0:
-            tail = log.read_text("utf-8", "replace").strip().splitlines()[-8:]
-            lines.append(f"worker {index} exited with {code}:\n  " + "\n  ".join(tail))
+    for index in failed:
+        tail = logs[index].read_text("utf-8", "replace").strip().splitlines()[-8:]
+        lines.append(f"worker {index} exited with {codes[index]}:\n  " + "\n  ".join(tail))
     return WorkerError("\n".join(lines) + "\nrun the same command again to finish the remaining frames")
 
 
@@ -110,18 +146,21 @@ def run_local_workers(job: RenderJob, workers: int, *, progress: ProgressCallbac
         job: the whole dataset (``frame_indices`` must be None).
         workers: number of worker processes (= shards).
         progress: called as frames complete, with (done, to do, frame index).
-        stop: when set, each worker is asked (SIGINT) to stop after its current frame.
+        stop: when set, each worker gets the signal that set it (:attr:`StopRequest.signum`,
+            SIGINT for a plain event) and stops after its current frame; this call waits for them.
         environ: the workers' environment (default: this process's).
         on_poll: called with the worker processes a few times a second (e.g. to sample memory).
 
     Raises:
-        WorkerError: a worker failed (the others still finish their frames).
+        WorkerError: a worker failed (the others still finish their frames). Workers that
+            stopped on a stop request (exit 128 + signal) are not failures.
     """
     if workers < 1:
         raise SynthscapeError(f"--workers must be >= 1, got {workers}")
     started = time.perf_counter()
-    record = prepare_output(job, num_shards=workers)
-    warm_texture_cache(job)
+    plan = plan_run(job)
+    record = prepare_output(plan, num_shards=workers)
+    warm_texture_cache(plan)
     todo = record.frames - len([i for i in complete_frames(job.out_dir) if i < record.frames])
     with tempfile.TemporaryDirectory(prefix="synthscape-workers-") as log_dir:
         logs = [Path(log_dir) / f"worker-{k}.log" for k in range(workers)]
@@ -134,12 +173,13 @@ def run_local_workers(job: RenderJob, workers: int, *, progress: ProgressCallbac
         try:
             _watch(job, todo, procs, progress, stop, on_poll)
         except BaseException:  # second Ctrl-C or an error here: do not leave workers behind
-            for proc in procs:
-                proc.terminate()
+            stop_workers(procs, stop_signal(stop) if stop is not None and stop.is_set() else signal.SIGTERM)
             raise
         codes = [p.wait() for p in procs]
-        if any(codes):
-            raise _failure(logs, codes)
+        signum = stop_signal(stop) if stop is not None and stop.is_set() else None
+        failed = [k for k, code in enumerate(codes) if not _stopped_cleanly(code, signum)]
+        if failed:
+            raise _failure(logs, codes, failed)
     done = len([i for i in complete_frames(job.out_dir) if i < record.frames])
     result = WorkersResult(return_codes=codes, seconds=time.perf_counter() - started, frames_done=done)
     if done == record.frames and not (stop is not None and stop.is_set()):

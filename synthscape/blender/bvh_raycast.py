@@ -1,7 +1,9 @@
 """Ray casting with Blender's ``mathutils.bvhtree.BVHTree``.
 
 The fallback LiDAR backend for use inside Blender where Open3D is not installed; same interface
-as :class:`synthscape.lidar.raycast.Open3DRaycaster` (a ``RaycastBackend``).
+as :class:`synthscape.lidar.raycast.Open3DRaycaster` (a ``RaycastBackend``). Importing this
+module registers it as the ``blender_bvh`` backend (tried after Open3D), so the ray-cast
+layer never imports the Blender layer; :mod:`synthscape.blender.mesh_export` imports it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from mathutils import Vector
 from mathutils.bvhtree import BVHTree
 
 from synthscape.buffers import SceneMesh
-from synthscape.lidar.raycast import RayHits
+from synthscape.lidar.raycast import RayHits, register_raycast_backend
 
 _FAR = 1.0e9
 
@@ -49,3 +51,6 @@ class BVHRaycaster:
             if index is not None:
                 t[i], tri[i], normal[i] = dist, index, n
         return RayHits(t=t, triangle=tri, normal=normal)
+
+
+register_raycast_backend("blender_bvh", BVHRaycaster)

@@ -1,6 +1,10 @@
 """Export the evaluated Blender scene's triangles as a :class:`~synthscape.buffers.SceneMesh`
 (world coordinates), for LiDAR ray casting.
 
+Importing this module also registers Blender's BVHTree ray caster
+(:mod:`synthscape.blender.bvh_raycast`), so a mesh exported here can be ray-cast inside
+Blender even without Open3D.
+
 Usage from the renderer, after the scene is built and before/after rendering::
 
     depsgraph = bpy.context.evaluated_depsgraph_get()
@@ -15,6 +19,7 @@ from collections.abc import Callable
 import bpy
 import numpy as np
 
+from synthscape.blender import bvh_raycast  # noqa: F401  (registers the BVHTree ray caster)
 from synthscape.buffers import SceneMesh
 
 GEOMETRY_TYPES = frozenset({"MESH", "CURVE", "SURFACE", "META", "FONT"})

@@ -17,9 +17,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from synthscape.plan.run_plan import RenderJob
 
 USER_FOLDER_VARS = ("BLENDER_USER_RESOURCES", "BLENDER_USER_CONFIG", "BLENDER_USER_SCRIPTS",
                     "BLENDER_USER_EXTENSIONS", "BLENDER_USER_DATAFILES")
@@ -32,17 +34,8 @@ KILL_AFTER_S = 10.0
 """After a cancel, how long the child may finish its frame before it is killed."""
 
 
-@dataclass(frozen=True)
-class WorkerJob:
-    """What the child renders; the JSON-ready subset of :class:`synthscape.pipeline.RenderJob`."""
-
-    recipe_path: str
-    out_dir: str
-    frames: int | None = None
-    seed: int | None = None
-    resolution: tuple[int, int] | None = None
-    samples: int | None = None
-    device: str | None = None
+WorkerJob = RenderJob
+"""The child's job is the pipeline's one job type (kept as a name for the add-on)."""
 
 
 @dataclass(frozen=True)
@@ -72,11 +65,9 @@ def parse_event(line: str) -> Event | None:
 def main(job_file: str) -> None:
     """Child entry point: render the job in ``job_file``; SIGTERM stops after the current frame."""
     from synthscape.errors import SynthscapeError
-    from synthscape.pipeline import RenderJob, render_dataset
+    from synthscape.pipeline import render_dataset
 
-    data = json.loads(Path(job_file).read_text(encoding="utf-8"))
-    resolution = tuple(data["resolution"]) if data.get("resolution") else None
-    job = RenderJob(**{**data, "out_dir": Path(data["out_dir"]), "resolution": resolution})
+    job = RenderJob.from_dict(json.loads(Path(job_file).read_text(encoding="utf-8")))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -125,11 +116,11 @@ def child_env(private: Path) -> dict[str, str]:
 class GenerateProcess:
     """A running child; :meth:`poll` returns its new events without blocking."""
 
-    def __init__(self, job: WorkerJob, blender_binary: str = "") -> None:
+    def __init__(self, job: RenderJob, blender_binary: str = "") -> None:
         """Write ``job`` to a private temporary folder and start the child."""
         self._workdir = Path(tempfile.mkdtemp(prefix="synthscape_job_"))
         job_file = self._workdir / "job.json"
-        job_file.write_text(json.dumps(asdict(job)), encoding="utf-8")
+        job_file.write_text(json.dumps(job.to_dict()), encoding="utf-8")
         self._proc = subprocess.Popen(child_command(job_file, blender_binary), stdout=subprocess.PIPE,
                                       stderr=subprocess.STDOUT, text=True, bufsize=1,
                                       env=child_env(self._workdir / "blender_user"))

@@ -1,8 +1,9 @@
 """Per-pixel camera rays, and a ray-cast "render" of depth and instance ids.
 
-Pixel convention (OpenCV, as :func:`synthscape.spec.camera.intrinsics`): pixel centres sit at
-integer coordinates, so pixel (row j, column i) covers [i - 0.5, i + 0.5) x [j - 0.5, j + 0.5)
-and its ray goes through (i, j); a centred lens has its principal point at ((W-1)/2, (H-1)/2).
+Pixel convention: :mod:`synthscape.spec.projection` (OpenCV: pixel centres at integer
+coordinates, so pixel (row j, column i) covers [i - 0.5, i + 0.5) x [j - 0.5, j + 0.5) and its
+ray goes through (i, j)). ``PIXEL_CENTER``, ``image_extent`` and ``pixel_index`` are
+re-exported from there.
 """
 
 from __future__ import annotations
@@ -11,21 +12,10 @@ import numpy as np
 
 from synthscape.buffers import SceneMesh
 from synthscape.lidar.raycast import Open3DRaycaster, RaycastBackend
+from synthscape.spec.projection import PIXEL_CENTER, image_extent, pixel_index
 from synthscape.spec.scene_spec import SceneSpec
 
-PIXEL_CENTER = 0.0
-"""Continuous coordinate of pixel 0's centre (OpenCV: 0; a corner-based raster would be 0.5)."""
-
-
-def image_extent(width: int, height: int) -> tuple[float, float, float, float]:
-    """x0, y0, x1, y1 of the whole image in continuous pixel coordinates."""
-    lo = PIXEL_CENTER - 0.5
-    return lo, lo, width + lo, height + lo
-
-
-def pixel_index(coord: np.ndarray) -> np.ndarray:
-    """Integer pixel index of continuous pixel coordinates (either axis)."""
-    return np.floor(np.asarray(coord) - PIXEL_CENTER + 0.5).astype(np.int64)
+__all__ = ["PIXEL_CENTER", "image_extent", "pixel_index", "pixel_rays", "raycast_camera"]
 
 
 def pixel_rays(K: np.ndarray, world_to_camera: np.ndarray, cols: tuple[int, int],

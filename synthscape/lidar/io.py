@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from synthscape.io.atomic import write_atomic, write_bytes_atomic
-from synthscape.lidar.simulate import LidarScan
+from synthscape.buffers import LidarScan
+from synthscape.io.atomic import write_bytes_atomic
 
 
 def scan_to_bin(scan: LidarScan) -> bytes:
@@ -34,21 +34,26 @@ def read_label(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     return (labels & 0xFFFF).astype(np.uint16), (labels >> 16).astype(np.uint16)
 
 
+PLY_PROPERTIES = (("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("intensity", "<f4"),
+                  ("ring", "<i4"), ("semantic", "<i4"), ("instance", "<i4"))
+"""Vertex properties of ``lidar/*.ply`` (binary little-endian), in file order."""
+
+
+def scan_to_ply(scan: LidarScan) -> bytes:
+    """Binary little-endian PLY bytes of the points with ``intensity``, ``ring`` and label attributes."""
+    types = {"<f4": "float", "<i4": "int"}
+    header = ["ply", "format binary_little_endian 1.0", f"element vertex {len(scan)}"]
+    header += [f"property {types[t]} {name}" for name, t in PLY_PROPERTIES] + ["end_header", ""]
+    rows = np.empty(len(scan), dtype=list(PLY_PROPERTIES))
+    rows["x"], rows["y"], rows["z"] = (scan.points[:, k] for k in range(3))
+    rows["intensity"], rows["ring"] = scan.intensity, scan.ring
+    rows["semantic"], rows["instance"] = scan.semantic, scan.instance
+    return "\n".join(header).encode("ascii") + rows.tobytes()
+
+
 def write_scan_ply(path: str | os.PathLike[str], scan: LidarScan) -> Path:
-    """Atomically write the points with ``intensity``, ``ring`` and label attributes (Open3D)."""
-    import open3d as o3d
-
-    cloud = o3d.t.geometry.PointCloud(o3d.core.Tensor(scan.points.astype(np.float32)))
-    cloud.point["intensity"] = o3d.core.Tensor(scan.intensity.astype(np.float32)[:, None])
-    cloud.point["ring"] = o3d.core.Tensor(scan.ring.astype(np.int32)[:, None])
-    cloud.point["semantic"] = o3d.core.Tensor(scan.semantic.astype(np.int32)[:, None])
-    cloud.point["instance"] = o3d.core.Tensor(scan.instance.astype(np.int32)[:, None])
-
-    def _write(tmp: Path) -> None:
-        if not o3d.t.io.write_point_cloud(str(tmp), cloud, write_ascii=False):
-            raise OSError(f"Open3D could not write the point cloud {path}")
-
-    return write_atomic(path, _write)
+    """Atomically write :func:`scan_to_ply` (plain numpy: Open3D, CloudCompare and trimesh read it)."""
+    return write_bytes_atomic(path, scan_to_ply(scan))
 
 
 def write_lidar_frame(out_dir: str | os.PathLike[str], frame_index: int, scan: LidarScan,

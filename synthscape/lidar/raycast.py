@@ -1,11 +1,15 @@
-"""Ray casting against a :class:`~synthscape.buffers.SceneMesh` (Open3D / Embree backend).
+"""Ray casting against a :class:`~synthscape.buffers.SceneMesh`: backends and their registry.
 
-Any object with a ``cast(origins, directions) -> RayHits`` method is a backend; the Blender
-fallback lives in :mod:`synthscape.blender.bvh_raycast`.
+Any object with a ``cast(origins, directions) -> RayHits`` method is a backend. Open3D's
+Embree caster is built in; other backends register a factory with
+:func:`register_raycast_backend` (the Blender layer registers its BVHTree fallback,
+:mod:`synthscape.blender.bvh_raycast`, when it is imported), so this module never imports
+the Blender layer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -92,12 +96,41 @@ class Open3DRaycaster:
         return RayHits(t=t, triangle=prim, normal=normal)
 
 
-def default_raycaster(mesh: SceneMesh) -> RaycastBackend:
-    """Open3D's Embree caster when Open3D is installed, else Blender's BVHTree (inside Blender)."""
-    try:
-        import open3d  # noqa: F401
-    except ImportError:
-        from synthscape.blender.bvh_raycast import BVHRaycaster
+RaycasterFactory = Callable[[SceneMesh], RaycastBackend]
+"""Builds a backend over a mesh; raises ImportError when its library is missing."""
 
-        return BVHRaycaster(mesh)
-    return Open3DRaycaster(mesh)
+_BACKENDS: dict[str, RaycasterFactory] = {"open3d": Open3DRaycaster}
+"""Registered backends in order of preference (Open3D first)."""
+
+
+def register_raycast_backend(name: str, factory: RaycasterFactory) -> None:
+    """Add (or replace) a ray-cast backend, tried after the ones registered before it.
+
+    Args:
+        name: a short unique name (``"open3d"``, ``"blender_bvh"``).
+        factory: called with a mesh; returns a backend, or raises ImportError when the
+            library it needs is missing (the next backend is then tried).
+    """
+    _BACKENDS[name] = factory
+
+
+def raycast_backends() -> tuple[str, ...]:
+    """The registered backend names, in the order :func:`default_raycaster` tries them."""
+    return tuple(_BACKENDS)
+
+
+def default_raycaster(mesh: SceneMesh) -> RaycastBackend:
+    """The first registered backend whose library is present: Open3D's Embree, else a fallback
+    such as Blender's BVHTree (registered when ``synthscape.blender`` is imported, inside Blender).
+
+    Raises:
+        RuntimeError: no backend can be built (install ``open3d``, or run inside Blender).
+    """
+    missing = []
+    for name, factory in _BACKENDS.items():
+        try:
+            return factory(mesh)
+        except ImportError as error:
+            missing.append(f"{name} ({error})")
+    raise RuntimeError("no ray-cast backend is available: " + "; ".join(missing)
+                       + ". Install open3d (pip install open3d-cpu) or run inside Blender")

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from synthscape.lidar.sensors import PRESETS, SensorModel
 
-_CONFIG = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+_CONFIG = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
 
 class MountRecipe(BaseModel):
@@ -43,6 +43,7 @@ class RangeNoise(BaseModel):
 
     model_config = _CONFIG
     enabled: bool = True
+    """Add Gaussian noise to every return's range."""
     std: float | None = Field(default=None, ge=0.0)
     """1-sigma range error in metres; None = the preset's accuracy (2 cm for HDL-64E)."""
 
@@ -52,7 +53,9 @@ class Dropout(BaseModel):
 
     model_config = _CONFIG
     enabled: bool = True
+    """Drop returns at random."""
     probability: float = Field(default=0.01, ge=0.0, le=1.0)
+    """Chance that any one return is lost."""
 
 
 class Grazing(BaseModel):
@@ -60,6 +63,7 @@ class Grazing(BaseModel):
 
     model_config = _CONFIG
     enabled: bool = True
+    """Drop returns from surfaces hit at a grazing angle."""
     max_incidence_deg: float = Field(default=85.0, gt=0.0, le=90.0)
     """Largest angle between the beam and the surface normal that still returns, degrees."""
 
@@ -69,7 +73,9 @@ class IntensityFalloff(BaseModel):
 
     model_config = _CONFIG
     enabled: bool = True
+    """Attenuate the intensity with range."""
     attenuation_per_m: float = Field(default=0.004, ge=0.0)
+    """Attenuation coefficient per metre, one way."""
 
 
 class NoiseRecipe(BaseModel):
@@ -77,9 +83,13 @@ class NoiseRecipe(BaseModel):
 
     model_config = _CONFIG
     range: RangeNoise = RangeNoise()
+    """Gaussian error added to each return's range."""
     dropout: Dropout = Dropout()
+    """Random loss of returns."""
     grazing: Grazing = Grazing()
+    """No return from surfaces hit at too flat an angle."""
     intensity_falloff: IntensityFalloff = IntensityFalloff()
+    """Intensity attenuation with range."""
 
 
 class LidarRecipe(BaseModel):
@@ -87,15 +97,26 @@ class LidarRecipe(BaseModel):
 
     model_config = _CONFIG
     preset: Literal["hdl64e", "vlp16", "os1_64", "os1_128", "custom"] = "hdl64e"
+    """Sensor model: Velodyne HDL-64E or VLP-16, Ouster OS1-64 or OS1-128, or ``custom``
+    (then give ``elevations_deg`` and a horizontal resolution)."""
     elevations_deg: tuple[float, ...] | None = None
     """Per-beam elevation table, degrees (required for ``custom``, overrides a preset)."""
     horizontal_resolution_deg: float | None = Field(default=None, gt=0.0, le=10.0)
+    """Angle between two firings of a beam in one revolution, degrees; None = the preset's.
+    Give this or ``points_per_ring``."""
     points_per_ring: int | None = Field(default=None, ge=1, le=65536)
+    """Firings per beam in one revolution; None = the preset's."""
     min_range: float | None = Field(default=None, ge=0.0)
+    """Returns closer than this are dropped, metres; None = the preset's. Must be below ``max_range``."""
     max_range: float | None = Field(default=None, gt=0.0)
+    """Returns farther than this are dropped, metres; None = the preset's."""
     rotation_hz: float | None = Field(default=None, gt=0.0)
+    """Spin rate, revolutions per second; None = the preset's. Recorded in the frame's spec only:
+    each scan is simulated as instantaneous (no motion distortion)."""
     mount: MountRecipe = MountRecipe()
+    """Where the LiDAR sits on the camera rig."""
     noise: NoiseRecipe = NoiseRecipe()
+    """The noise model applied to every scan."""
     write_ply: bool = False
     """Also write ``lidar/NNNNNN.ply`` (Open3D, with an intensity attribute)."""
 
@@ -111,6 +132,7 @@ class LidarRecipe(BaseModel):
                 and self.points_per_ring is None:
             raise ValueError("lidar.preset 'custom' needs lidar.horizontal_resolution_deg "
                              "or lidar.points_per_ring")
+        self.sensor()  # min_range below max_range, with the preset's values filled in
         return self
 
     def sensor(self) -> SensorModel:
@@ -133,6 +155,6 @@ class LidarRecipe(BaseModel):
             else self.noise.range.std,
         )
         if sensor.min_range >= sensor.max_range:
-            raise ValueError(f"lidar: min_range ({sensor.min_range}) must be below max_range "
-                             f"({sensor.max_range})")
+            raise ValueError(f"lidar.min_range ({sensor.min_range}) must be below lidar.max_range "
+                             f"({sensor.max_range}; None takes the preset's {self.preset} value)")
         return sensor

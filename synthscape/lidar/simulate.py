@@ -1,38 +1,18 @@
-"""One LiDAR sweep against a scene mesh, with a switchable, seeded noise model."""
+"""One LiDAR sweep against a scene mesh, with a switchable, seeded noise model.
+
+:class:`~synthscape.buffers.LidarScan` lives in :mod:`synthscape.buffers` (re-exported here).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from synthscape.buffers import SceneMesh
+from synthscape.buffers import LidarScan, SceneMesh
 from synthscape.lidar.pose import sensor_from_spec
 from synthscape.lidar.raycast import RaycastBackend, default_raycaster
 from synthscape.lidar.sensors import sensor_rays
-
-
-@dataclass(frozen=True)
-class LidarScan:
-    """The returns of one sweep, in ring-major firing order.
-
-    Attributes:
-        points: (N, 3) float32 positions in the LiDAR frame (x fwd, y left, z up), metres.
-        intensity: (N,) float32 return strength in [0, 1].
-        semantic: (N,) uint16 category id of the surface hit (0 = background).
-        instance: (N,) uint16 instance id of the surface hit (0 = background).
-        ring: (N,) uint16 beam index.
-    """
-
-    points: np.ndarray
-    intensity: np.ndarray
-    semantic: np.ndarray
-    instance: np.ndarray
-    ring: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.points.shape[0])
 
 
 def _category_lut(instance_to_category: dict[int, int]) -> np.ndarray:
@@ -63,9 +43,9 @@ def simulate_lidar(mesh: SceneMesh, lidar_spec: dict[str, Any], rng: np.random.G
     Args:
         mesh: world triangles of the frame (``FrameBuffers.mesh``).
         lidar_spec: ``spec.extras['lidar']`` (see :func:`synthscape.lidar.pose.sample_lidar_spec`).
-        rng: the frame's LiDAR generator (:func:`synthscape.lidar.pose.lidar_rng`).
+        rng: the frame's LiDAR generator (:func:`synthscape.sensors.lidar.lidar_rng`).
         instance_to_category: ``spec.instance_to_category()``.
-        backend: ray caster built over ``mesh``; default :class:`Open3DRaycaster`.
+        backend: ray caster built over ``mesh``; default :func:`default_raycaster`.
 
     Returns:
         The returns that survive range limits, grazing cut-off and dropout. Range noise moves
@@ -92,3 +72,6 @@ def simulate_lidar(mesh: SceneMesh, lidar_spec: dict[str, Any], rng: np.random.G
     return LidarScan(points=(dirs[keep] * rng_noisy[:, None]).astype(np.float32),
                      intensity=np.clip(intensity, 0.0, 1.0).astype(np.float32),
                      semantic=semantic.astype(np.uint16), instance=instance, ring=ring[keep])
+
+
+__all__ = ["LidarScan", "simulate_lidar"]

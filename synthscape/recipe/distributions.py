@@ -12,10 +12,43 @@ draws from a distribution every time the sampler asks for it:
 from __future__ import annotations
 
 import math
+import reprlib
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+MAX_ECHO_CHARS = 200
+"""Longest echo of a user's value in an error message (alias bombs expand to megabytes)."""
+
+_ECHO = reprlib.Repr()
+_ECHO.maxlevel, _ECHO.maxlist, _ECHO.maxdict, _ECHO.maxtuple = 3, 8, 8, 8
+_ECHO.maxstring, _ECHO.maxother, _ECHO.maxlong = 60, 60, 40
+
+
+def short_repr(value: Any) -> str:
+    """``repr(value)`` cut to :data:`MAX_ECHO_CHARS`, for echoing user input in messages."""
+    text = _ECHO.repr(value)
+    return text if len(text) <= MAX_ECHO_CHARS else text[:MAX_ECHO_CHARS - 3] + "..."
+
+
+def finite_number(value: Any, what: str = "a number") -> float:
+    """``value`` as a finite float.
+
+    Raises:
+        ValueError: ``value`` is not a number (bools are not), or is NaN, infinite or too
+            large for a float.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected {what}, got {short_repr(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"expected {what}, got an integer too large for a float") from None
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, got {short_repr(value)} "
+                         "(NaN and infinity are not allowed)")
+    return number
 
 
 @dataclass(frozen=True)
@@ -143,24 +176,27 @@ _FORMS = ("a number, or one of {uniform: [a, b]}, {normal: [mean, std], clip: [l
 
 def _pair(raw: Any, kind: str, integer: bool = False) -> tuple[float, float]:
     if not isinstance(raw, (list, tuple)) or len(raw) != 2:
-        raise ValueError(f"{kind} takes a list of two numbers, got {raw!r}")
+        raise ValueError(f"{kind} takes a list of two numbers, got {short_repr(raw)}")
     number_types = (int,) if integer else (int, float)
     if not all(isinstance(v, number_types) and not isinstance(v, bool) for v in raw):
         what = "integers" if integer else "numbers"
-        raise ValueError(f"{kind} takes two {what}, got {raw!r}")
-    return (raw[0], raw[1]) if integer else (float(raw[0]), float(raw[1]))
+        raise ValueError(f"{kind} takes two {what}, got {short_repr(raw)}")
+    if integer:
+        return (raw[0], raw[1])
+    return (finite_number(raw[0], f"{kind} numbers"), finite_number(raw[1], f"{kind} numbers"))
 
 
 def _parse_mapping(raw: dict[str, Any]) -> Distribution:
     kinds = [k for k in raw if k in _KINDS]
     if len(kinds) != 1:
-        raise ValueError(f"expected {_FORMS}; got keys {sorted(raw)}")
+        raise ValueError(f"expected {_FORMS}; got keys {short_repr(sorted(map(str, raw)))}")
     kind = kinds[0]
     allowed = {"uniform": {"uniform"}, "normal": {"normal", "clip"},
                "randint": {"randint"}, "choice": {"choice", "weights"}}[kind]
     extra = sorted(set(raw) - allowed)
     if extra:
-        raise ValueError(f"unknown key(s) {extra} in a {kind} distribution; allowed: {sorted(allowed)}")
+        raise ValueError(f"unknown key(s) {short_repr(extra)} in a {kind} distribution; "
+                         f"allowed: {sorted(allowed)}")
     if kind == "uniform":
         low, high = _pair(raw["uniform"], "uniform")
         if low > high:
@@ -181,15 +217,25 @@ def _parse_mapping(raw: dict[str, Any]) -> Distribution:
         return RandInt(int(low), int(high))
     values = raw["choice"]
     if not isinstance(values, list) or not values:
-        raise ValueError(f"choice takes a non-empty list, got {values!r}")
+        raise ValueError(f"choice takes a non-empty list, got {short_repr(values)}")
     weights = raw.get("weights")
     if weights is not None:
-        if (not isinstance(weights, list) or len(weights) != len(values)
-                or any(not isinstance(w, (int, float)) or w < 0 for w in weights) or sum(weights) <= 0):
-            raise ValueError("weights must be a list of non-negative numbers, one per choice, "
-                             "with a positive sum")
-        weights = tuple(float(w) for w in weights)
+        weights = _choice_weights(weights, len(values))
     return Choice(tuple(values), weights)
+
+
+def _choice_weights(weights: Any, count: int) -> tuple[float, ...]:
+    rule = (f"weights must be a list of {count} finite, non-negative numbers (one per choice) "
+            "with a positive sum")
+    if not isinstance(weights, list) or len(weights) != count:
+        raise ValueError(f"{rule}; got {short_repr(weights)}")
+    try:
+        numbers = tuple(finite_number(w) for w in weights)
+    except ValueError as error:
+        raise ValueError(f"{rule}; {error}") from None
+    if any(w < 0 for w in numbers) or not math.isfinite(sum(numbers)) or sum(numbers) <= 0:
+        raise ValueError(f"{rule}; got {short_repr(weights)}")
+    return numbers
 
 
 def parse_distribution(raw: Any) -> Distribution:

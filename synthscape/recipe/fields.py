@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BeforeValidator, PlainSerializer, ValidationInfo
@@ -18,8 +18,11 @@ from synthscape.recipe.distributions import (
     Distribution,
     Normal,
     Uniform,
+    finite_number,
     parse_distribution,
+    short_repr,
 )
+from synthscape.recipe.mesh_files import read_mesh_vertices
 
 
 def _describe_range(ge: float | None, le: float | None, gt: float | None) -> str:
@@ -34,10 +37,9 @@ def _describe_range(ge: float | None, le: float | None, gt: float | None) -> str
 
 
 def _check_number(value: Any, integer: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"expected {'an integer' if integer else 'a number'}, got {value!r}")
-    if integer and not float(value).is_integer():
-        raise ValueError(f"expected an integer, got {value!r}")
+    number = finite_number(value, "an integer" if integer else "a number")
+    if integer and not number.is_integer():
+        raise ValueError(f"expected an integer, got {short_repr(value)}")
 
 
 def _number_validator(ge: float | None, le: float | None, gt: float | None,
@@ -54,8 +56,8 @@ def _number_validator(ge: float | None, le: float | None, gt: float | None,
         if ((ge is not None and low < ge) or (gt is not None and low <= gt)
                 or (le is not None and high > le)):
             unbounded = " (clip a normal distribution to stay in range)" if math.isinf(low) or math.isinf(high) else ""
-            got = f"got {dist.value!r}" if isinstance(dist, Constant) else \
-                f"{dist.to_recipe()!r} can give values in [{low}, {high}]{unbounded}"
+            got = f"got {short_repr(dist.value)}" if isinstance(dist, Constant) else \
+                f"{short_repr(dist.to_recipe())} can give values in [{low}, {high}]{unbounded}"
             raise ValueError(f"values must be {allowed}; {got}")
         if isinstance(dist, Constant) and integer:
             return Constant(int(dist.value))
@@ -102,6 +104,16 @@ class VectorDist:
         assert self.components is not None
         return tuple(float(c.sample(rng)) for c in self.components)
 
+    def fixed_values(self) -> tuple[tuple[float, ...], ...] | None:
+        """Every vector this can give when that is a finite set (constants or a choice), else None."""
+        if self.choice is not None:
+            return tuple(tuple(float(v) for v in vector) for vector in self.choice.values)
+        assert self.components is not None
+        if not all(isinstance(c, Constant) for c in self.components):
+            return None
+        vector = tuple(float(c.value) for c in self.components)  # type: ignore[union-attr]
+        return (vector * 3,) if self.uniform else (vector,)
+
     def to_recipe(self) -> Any:
         """The recipe form."""
         if self.choice is not None:
@@ -124,12 +136,13 @@ def _vector_validator(length: int, ge: float | None, le: float | None) -> Callab
                 raise ValueError(f"a vector takes a list of {length} values or {{choice: [[...], ...]}}")
             for vector in dist.values:
                 if not isinstance(vector, list) or len(vector) != length:
-                    raise ValueError(f"each choice must be a list of {length} numbers, got {vector!r}")
+                    raise ValueError(f"each choice must be a list of {length} numbers, "
+                                     f"got {short_repr(vector)}")
                 for value in vector:
                     component(value)
             return VectorDist(choice=dist)
         if not isinstance(raw, list) or len(raw) != length:
-            raise ValueError(f"expected a list of {length} values, got {raw!r}")
+            raise ValueError(f"expected a list of {length} values, got {short_repr(raw)}")
         return VectorDist(components=tuple(component(v) for v in raw))
 
     return validate
@@ -153,7 +166,8 @@ def _resolve_existing_path(suffixes: tuple[str, ...]) -> Callable[[str | None, V
         path = Path(value).expanduser()
         path = path if path.is_absolute() else (base / path)
         if suffixes and path.suffix.lower() not in suffixes:
-            raise ValueError(f"{value!r} has an unsupported file type; use one of {', '.join(suffixes)}")
+            raise ValueError(f"{short_repr(value)} has an unsupported file type; "
+                             f"use one of {', '.join(suffixes)}")
         if not path.is_file():
             raise ValueError(f"file not found: {path} (paths are relative to the recipe's folder)")
         return str(path.resolve())
@@ -164,6 +178,30 @@ def _resolve_existing_path(suffixes: tuple[str, ...]) -> Callable[[str | None, V
 def ExistingFile(*suffixes: str) -> Any:  # noqa: N802
     """A path to an existing file, resolved against the recipe's folder."""
     return Annotated[str | None, AfterValidator(_resolve_existing_path(tuple(suffixes)))]
+
+
+def _readable_mesh(path: str | None) -> str | None:
+    if path is not None:
+        read_mesh_vertices(path)
+    return path
+
+
+def MeshFile(*suffixes: str) -> Any:  # noqa: N802
+    """An existing mesh file with at least one face (empty, corrupt, vertex-only files refused)."""
+    return Annotated[ExistingFile(*suffixes), AfterValidator(_readable_mesh)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a name must not be blank; write a word such as 'car'")
+    return value
+
+
+NonBlankName = Annotated[str, AfterValidator(_not_blank)]
+"""A name (category, dataset part) with at least one non-space character."""
+
+KittiType = Literal["Car", "Van", "Truck", "Pedestrian", "Person_sitting", "Cyclist", "Tram", "Misc"]
+"""The object types of the KITTI object benchmark (``DontCare`` is for unlabeled regions only)."""
 
 
 def _scale_validator() -> Callable[[Any], VectorDist]:
@@ -177,7 +215,8 @@ def _scale_validator() -> Callable[[Any], VectorDist]:
             result = vector(raw)
             for component in result.components or ():
                 if component.bounds()[0] <= 0:
-                    raise ValueError(f"each scale component must be > 0, got {component.to_recipe()!r}")
+                    raise ValueError(f"each scale component must be > 0, "
+                                     f"got {short_repr(component.to_recipe())}")
             return result
         dist = scalar(raw)
         return VectorDist(components=(dist,), uniform=True)

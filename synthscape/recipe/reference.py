@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -53,6 +53,33 @@ def _default(field: Any) -> str:
     return f"`{json.dumps(value)}`"
 
 
+DISCRIMINATORS = ("op", "source", "type")
+"""Fields whose literal value tells the variants of a union of sections apart."""
+
+
+def _variant_label(model: type[BaseModel]) -> str:
+    """What tells ``model`` apart in a union: its discriminator's literal value(s), or its name."""
+    for name in DISCRIMINATORS:
+        field = model.model_fields.get(name)
+        if field is not None and get_origin(field.annotation) is Literal:
+            return "|".join(str(v) for v in field.annotation.__args__)
+    return model.__name__
+
+
+def _sub_keys(key: str, name: str, annotation: Any) -> list[tuple[type[BaseModel], str, str]]:
+    """``(model, title, key)`` of the sections under field ``name`` of section ``key``.
+
+    A union of sections (augment ops, texture sources) gets one title per variant, e.g.
+    ``augment.ops[] (hflip)``.
+    """
+    sub_key = f"{key}.{name}" if key != "(top level)" else name
+    models = _submodels(annotation)
+    if len(models) < 2:
+        return [(model, sub_key, sub_key) for model in models]
+    sub_key += "[]" if get_origin(annotation) in (list, tuple) else ""
+    return [(model, f"{sub_key} ({_variant_label(model)})", sub_key) for model in models]
+
+
 def _model_section(model: type[BaseModel], key: str) -> list[str]:
     lines = [f"\n## `{key}`\n", (model.__doc__ or "").strip().splitlines()[0], "",
              "| key | type | default | meaning |", "| --- | --- | --- | --- |"]
@@ -66,17 +93,16 @@ def _model_section(model: type[BaseModel], key: str) -> list[str]:
 def recipe_reference_markdown() -> str:
     """The whole reference as Markdown, one table per recipe section."""
     lines = [HEADER]
-    queue: list[tuple[type[BaseModel], str]] = [(Recipe, "(top level)")]
+    queue: list[tuple[type[BaseModel], str, str]] = [(Recipe, "(top level)", "(top level)")]
     seen: set[type[BaseModel]] = set()
     while queue:
-        model, key = queue.pop(0)
+        model, title, key = queue.pop(0)
         if model in seen:
             continue
         seen.add(model)
-        lines.extend(_model_section(model, key))
+        lines.extend(_model_section(model, title))
         for name, field in model.model_fields.items():
-            for sub in _submodels(field.annotation):
-                queue.append((sub, f"{key}.{name}" if key != "(top level)" else name))
+            queue.extend(_sub_keys(key, name, field.annotation))
     return "\n".join(lines) + "\n"
 
 

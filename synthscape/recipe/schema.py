@@ -7,6 +7,7 @@ converts them to radians for the spec.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from synthscape.augment.pipeline import AugmentRecipe
 from synthscape.lidar.recipe import LidarRecipe
-from synthscape.recipe.fields import Color, ExistingFile, Integer, Number, Scale, Vector
+from synthscape.recipe.rig import RigRecipe, check_camera_name
+from synthscape.recipe.fields import (Color, ExistingFile, Integer, KittiType, MeshFile, NonBlankName, Number,
+                                      Scale, Vector)
 from synthscape.textures.recipe import TextureRecipe
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb", ".gltf", ".stl")
@@ -27,7 +30,7 @@ class RecipeModel(BaseModel):
     """Base for recipe sections: frozen, unknown keys rejected, field docstrings kept."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              validate_default=True)
+                              validate_default=True, allow_inf_nan=False)
 
 
 class TextureMappingRecipe(RecipeModel):
@@ -58,7 +61,7 @@ class GeneratedTextureRecipe(TextureRecipe):
     """A texture pool from a provider: ``openai`` (or a compatible server), ``procedural``, ``folder``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              validate_default=True)
+                              validate_default=True, allow_inf_nan=False)
     source: Literal["openai", "procedural", "folder"] = "procedural"
     """Provider of the pool; ``procedural`` works offline with no key."""
     mapping: TextureMappingRecipe = TextureMappingRecipe()
@@ -116,23 +119,23 @@ class MaterialRecipe(RecipeModel):
 class CategoryRecipe(RecipeModel):
     """A category with an optional fixed id and KITTI type."""
 
-    name: str = Field(min_length=1)
+    name: NonBlankName
     """Category name, as used by ``objects[].category``."""
     id: int | None = Field(default=None, ge=1, le=65535)
     """Stable category id; default: order of first appearance in ``objects``, from 1."""
-    kitti_type: str | None = None
+    kitti_type: KittiType | None = None
     """KITTI type (Car, Van, Truck, Pedestrian, Person_sitting, Cyclist, Tram, Misc)."""
 
 
 class ObjectGroupRecipe(RecipeModel):
     """A group of objects of one category: a primitive or a mesh file."""
 
-    category: str = Field(min_length=1)
+    category: NonBlankName
     """Category name (declared in ``categories`` or new)."""
     shape: Primitive | None = None
     """A Blender primitive. Give exactly one of ``shape`` and ``mesh``."""
-    mesh: ExistingFile(*MESH_SUFFIXES) = None
-    """A mesh file (.obj, .ply, .glb, .gltf, .stl), relative to the recipe's folder."""
+    mesh: MeshFile(*MESH_SUFFIXES) = None
+    """A mesh file (.obj, .ply, .glb, .gltf, .stl) with at least one face, relative to the recipe's folder."""
     count: Integer(ge=0, le=1000) = 1
     """Objects of this group per frame."""
     scale: Scale = 1.0
@@ -143,8 +146,8 @@ class ObjectGroupRecipe(RecipeModel):
     """Fixed position of the object's origin; skips placement (needs count 1)."""
     material: MaterialRecipe = MaterialRecipe()
     """Material of each object (drawn per object)."""
-    kitti_type: str | None = None
-    """Shortcut for the category's KITTI type."""
+    kitti_type: KittiType | None = None
+    """Shortcut for the category's KITTI type (one of the KITTI types listed under ``categories``)."""
 
     @model_validator(mode="after")
     def _one_geometry(self) -> ObjectGroupRecipe:
@@ -159,7 +162,11 @@ class PlacementRecipe(RecipeModel):
     """Placement of objects on the ground plane without overlapping footprints."""
 
     area: Vector(2, ge=0) = [1.0, 1.0]
-    """Extent (x, y) in metres of the rectangle where object centres are placed."""
+    """Extent (x, y) in metres of the rectangle the objects are placed in. Each object's centre
+    is drawn uniformly from this rectangle shrunk on every side by the object's footprint radius
+    (the circle about its origin that holds its scaled xy extent at any yaw), so the footprint
+    stays inside; along an axis where the footprint is wider than the rectangle, the centre
+    is ``center``."""
     center: Vector(2) = [0.0, 0.0]
     """Centre (x, y) of that rectangle, metres."""
     min_gap: Number(ge=0) = 0.01
@@ -216,6 +223,9 @@ class WorldRecipe(RecipeModel):
 class CameraRecipe(RecipeModel):
     """A pinhole camera looking at a target from a sampled distance and direction."""
 
+    name: str = "camera"
+    """Name of the main camera (the rig frame); its images are at the dataset root."""
+
     resolution: tuple[int, int] = (640, 480)
     """Width and height in pixels."""
     focal_length: Number(gt=0) | None = None
@@ -241,6 +251,8 @@ class CameraRecipe(RecipeModel):
     clip_end: float = Field(default=1000.0, gt=0)
     """Far clipping distance, metres."""
 
+    _name = field_validator("name")(classmethod(lambda cls, v: check_camera_name(v)))
+
     @model_validator(mode="after")
     def _focal_or_fov(self) -> CameraRecipe:
         if self.focal_length is not None and self.fov is not None:
@@ -248,6 +260,28 @@ class CameraRecipe(RecipeModel):
         if min(self.resolution) < 1 or max(self.resolution) > 16384:
             raise ValueError("resolution must be two integers in [1, 16384]")
         return self
+
+    @field_validator("clip_end")
+    @classmethod
+    def _clip_after_start(cls, value: float, info: ValidationInfo) -> float:
+        start = info.data.get("clip_start")
+        if start is not None and value <= start:
+            raise ValueError(f"clip_end ({value}) must be greater than clip_start ({start})")
+        return value
+
+    @field_validator("location")
+    @classmethod
+    def _away_from_target(cls, value: Any, info: ValidationInfo) -> Any:
+        target, jitter = info.data.get("target"), info.data.get("target_jitter")
+        if value is None or target is None or jitter is None or jitter.bounds() != (0.0, 0.0):
+            return value
+        eyes, targets = value.fixed_values(), target.fixed_values()
+        if eyes is None or targets is None:
+            return value
+        if any(math.dist(eye, aim) < 1e-9 for eye in eyes for aim in targets):
+            raise ValueError(f"the camera location equals camera.target {list(targets[0])}: the "
+                             "camera needs a direction to look in; move location or target")
+        return value
 
 
 class RenderRecipe(RecipeModel):
@@ -290,6 +324,12 @@ class Recipe(RecipeModel):
     """Background colour or HDRI."""
     camera: CameraRecipe = CameraRecipe()
     """Camera intrinsics and view sampling."""
+    outputs: list[str] | None = None
+    """Output formats every frame writes, in order (``--outputs`` overrides), e.g. ``[rgb, coco, yolo]``.
+    Default: rgb, depth, instance, semantic, normal, meta, coco, plus lidar with a ``lidar:`` section and
+    kitti with a ``kitti_type`` category. See README for every format."""
+    rig: RigRecipe | None = None
+    """Further cameras mounted with the main camera (``cameras/NAME/`` outputs)."""
     render: RenderRecipe = RenderRecipe()
     """Cycles settings."""
     lidar: LidarRecipe | None = None
@@ -302,6 +342,10 @@ class Recipe(RecipeModel):
         names = [c.name for c in self.categories]
         if len(set(names)) != len(names):
             raise ValueError("category names in 'categories' must be unique")
+        if self.rig is not None:
+            cams = [self.camera.name, *(c.name for c in self.rig.cameras)]
+            if len(set(cams)) != len(cams):
+                raise ValueError(f"camera names must be unique; got {cams}")
         ids = [c.id for c in self.categories if c.id is not None]
         if len(set(ids)) != len(ids):
             raise ValueError("category ids in 'categories' must be unique")

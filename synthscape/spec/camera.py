@@ -6,6 +6,10 @@ import math
 
 import numpy as np
 
+from synthscape.errors import SynthscapeError
+
+from synthscape.spec.projection import intrinsics_matrix
+
 
 def focal_from_fov(fov_deg: float, sensor_width_mm: float) -> float:
     """Focal length (mm) that gives a horizontal field of view of ``fov_deg``."""
@@ -15,22 +19,38 @@ def focal_from_fov(fov_deg: float, sensor_width_mm: float) -> float:
 def intrinsics(width: int, height: int, focal_mm: float, sensor_width_mm: float) -> np.ndarray:
     """3x3 intrinsic matrix in pixels for square pixels and a horizontal sensor fit.
 
-    Pixel centres sit at integer coordinates (OpenCV), so the principal point of a
-    centred lens is ``((W - 1) / 2, (H - 1) / 2)``.
+    Pixel centres sit at integer coordinates (OpenCV, :mod:`synthscape.spec.projection`), so
+    the principal point of a centred lens is ``((W - 1) / 2, (H - 1) / 2)``.
     """
-    f = focal_mm / sensor_width_mm * width
-    return np.array([[f, 0.0, (width - 1) / 2.0],
-                     [0.0, f, (height - 1) / 2.0],
-                     [0.0, 0.0, 1.0]])
+    return intrinsics_matrix(width, height, focal_mm / sensor_width_mm * width)
 
 
-def look_at(eye: np.ndarray, target: np.ndarray, up: np.ndarray | None = None) -> np.ndarray:
-    """4x4 world-to-camera (OpenCV) transform of a camera at ``eye`` looking at ``target``."""
+class ViewDirectionError(SynthscapeError, ValueError):
+    """A camera (or light) sampled at the very point it should look at: no view direction.
+
+    Attributes:
+        key: the recipe key to change, e.g. ``camera.location``.
+    """
+
+    def __init__(self, key: str, eye: np.ndarray):
+        self.key = key
+        super().__init__(f"{key}: the sampled position {[round(float(v), 6) for v in eye]} equals "
+                         "the point it looks at, so it has no view direction; move it away from "
+                         "the target (camera.location / camera.target / distances)")
+
+
+def look_at(eye: np.ndarray, target: np.ndarray, up: np.ndarray | None = None,
+            key: str = "camera.location") -> np.ndarray:
+    """4x4 world-to-camera (OpenCV) transform of a camera at ``eye`` looking at ``target``.
+
+    Raises:
+        ViewDirectionError: ``eye`` and ``target`` coincide; ``key`` names the recipe key.
+    """
     eye = np.asarray(eye, dtype=np.float64)
     forward = np.asarray(target, dtype=np.float64) - eye
     norm = np.linalg.norm(forward)
-    if norm < 1e-9:
-        raise ValueError("camera position and target coincide")
+    if not norm >= 1e-9:
+        raise ViewDirectionError(key, eye)
     forward /= norm
     up = np.array([0.0, 0.0, 1.0]) if up is None else np.asarray(up, dtype=np.float64)
     if abs(float(forward @ up)) > 0.999999:
@@ -76,9 +96,14 @@ def euler_xyz_to_matrix(euler: tuple[float, float, float]) -> np.ndarray:
     return rz @ ry @ rx
 
 
-def aim_euler(position: np.ndarray, target: np.ndarray) -> tuple[float, float, float]:
-    """Euler XYZ that points an object's local -Z axis (Blender lights, cameras) at ``target``."""
-    cv = look_at(position, target)[:3, :3]  # rows: right, down, forward in world
+def aim_euler(position: np.ndarray, target: np.ndarray,
+              key: str = "lights[].distance") -> tuple[float, float, float]:
+    """Euler XYZ that points an object's local -Z axis (Blender lights, cameras) at ``target``.
+
+    Raises:
+        ViewDirectionError: ``position`` equals ``target``; ``key`` names the recipe key.
+    """
+    cv = look_at(position, target, key=key)[:3, :3]  # rows: right, down, forward in world
     # Blender local axes: x = right, y = up = -down, z = -forward.
     blender_to_world = np.stack([cv[0], -cv[1], -cv[2]], axis=1)
     return matrix_to_euler_xyz(blender_to_world)

@@ -1,73 +1,88 @@
-"""Sampling a :class:`SceneSpec` from a recipe and a frame seed (pure Python/numpy).
+"""Sampling a :class:`SceneSpec` from a run plan and a frame index (pure Python/numpy).
 
-Frame ``i`` of a dataset with seed ``S`` draws from one generator,
-``default_rng(SeedSequence([S, i]))``, in a fixed order: camera, objects, lights,
-world. The result depends on nothing else, so frames can be split across processes.
+The sampler runs in stages (:data:`SAMPLER_STAGES`): camera, rig, objects, lights, world,
+ground; materials and texture choices are drawn per object. Every stage draws from its
+own stream, ``stage_rng(seed, frame, stage_name)`` (see :mod:`synthscape.spec.seeds`), so a
+new stage or a new option of one stage leaves every other stage's draws unchanged, and a
+frame never depends on how frames are split across processes.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from synthscape.errors import SynthscapeError
-from synthscape.recipe.load import resolve_categories
+from synthscape.plan.run_plan import RenderJob, RunPlan, resolve_plan
 from synthscape.recipe.schema import (
     CameraRecipe,
+    GeneratedTextureRecipe,
+    ImageTextureRecipe,
     LightRecipe,
     MaterialRecipe,
     ObjectGroupRecipe,
     Recipe,
-    GeneratedTextureRecipe,
-    ImageTextureRecipe,
     RenderRecipe,
     WorldRecipe,
 )
-from synthscape.textures import pool_key, sample_texture, texture_source
-from synthscape.lidar.pose import sample_lidar_spec
 from synthscape.spec.camera import aim_euler, focal_from_fov, intrinsics, look_at, spherical_offset
 from synthscape.spec.colors import kelvin_to_linear_rgb
 from synthscape.spec.placement import Footprint, footprint_radius, place_footprint
+from synthscape.spec.rig import sample_lidars, sample_rig_cameras
 from synthscape.spec.scene_spec import (
     CameraSpec,
     CategorySpec,
+    ClockSpec,
     GroundSpec,
     LightSpec,
     MaterialSpec,
     ObjectSpec,
     RenderSpec,
+    RigSpec,
     SceneSpec,
     TextureMapping,
     TextureSource,
     WorldSpec,
 )
+from synthscape.spec.seeds import stage_rng
 from synthscape.spec.shapes import shape_bounds
+from synthscape.textures import pool_key, sample_texture, texture_source
 
 DEFAULT_FOCAL_MM = 35.0
+GROUND_MATERIAL_KEY = 0
+"""Material stream word of the ground (objects use their instance id, from 1)."""
 
 log = logging.getLogger("synthscape.spec")
 
 
-class PlacementError(SynthscapeError):
+class SamplingError(SynthscapeError):
+    """A frame cannot be sampled from the recipe (names the recipe file and key)."""
+
+
+class PlacementError(SamplingError):
     """An object could not be placed and the recipe says ``on_failure: error``."""
-
-
-def frame_rng(dataset_seed: int, frame_index: int) -> np.random.Generator:
-    """The one generator every random draw of a frame comes from."""
-    return np.random.default_rng(np.random.SeedSequence([dataset_seed, frame_index]))
 
 
 def _tuple3(values: Sequence[float]) -> tuple[float, float, float]:
     return (float(values[0]), float(values[1]), float(values[2]))
 
 
+def _matrix(m: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(v) for v in row) for row in np.asarray(m))
+
+
 def sample_camera(camera: CameraRecipe, rng: np.random.Generator, target: np.ndarray,
-                  resolution: tuple[int, int] | None = None) -> CameraSpec:
-    """Intrinsics and a look-at pose for the frame, aimed near ``target``."""
+                  resolution: tuple[int, int] | None = None, source: str = "<recipe>") -> CameraSpec:
+    """Intrinsics and a look-at pose for the frame's main camera, aimed near ``target``.
+
+    Raises:
+        SamplingError: the sampled camera position equals its target.
+    """
     width, height = resolution or camera.resolution
     if camera.fov is not None:
         focal = focal_from_fov(camera.fov.sample(rng), camera.sensor_width)
@@ -78,27 +93,32 @@ def sample_camera(camera: CameraRecipe, rng: np.random.Generator, target: np.nda
     jitter = camera.target_jitter.sample(rng)
     target = target + rng.uniform(-jitter, jitter, size=3)
     if camera.location is not None:
-        eye = np.array(camera.location.sample(rng))
+        eye, key = np.array(camera.location.sample(rng)), "camera.location"
     else:
-        distance = camera.distance.sample(rng)
-        elevation = camera.elevation.sample(rng)
-        azimuth = camera.azimuth.sample(rng)
-        eye = target + spherical_offset(distance, elevation, azimuth)
+        offset = spherical_offset(camera.distance.sample(rng), camera.elevation.sample(rng),
+                                  camera.azimuth.sample(rng))
+        eye, key = target + offset, "camera.distance"
+    try:
+        world_to_camera = look_at(eye, target)
+    except ValueError:
+        raise SamplingError(f"{source}: {key}: the camera position {eye.round(6).tolist()} equals its target "
+                            f"{np.round(target, 6).tolist()}; move the camera or the target") from None
     return CameraSpec(
         width=int(width), height=int(height), focal_length_mm=float(focal),
         sensor_width_mm=float(camera.sensor_width),
-        K=tuple(tuple(float(v) for v in row) for row in intrinsics(width, height, focal, camera.sensor_width)),
-        world_to_camera=tuple(tuple(float(v) for v in row) for row in look_at(eye, target)),
-        clip_start=camera.clip_start, clip_end=camera.clip_end,
-    )
+        K=_matrix(intrinsics(width, height, focal, camera.sensor_width)),
+        world_to_camera=_matrix(world_to_camera), clip_start=camera.clip_start, clip_end=camera.clip_end,
+        name=camera.name)
 
 
 def sample_material(material: MaterialRecipe, rng: np.random.Generator,
-                    texture_pools: Mapping[str, Sequence[Any]] | None = None) -> MaterialSpec:
+                    texture_pools: Mapping[str, Sequence[Any]] | None = None,
+                    texture_rng: np.random.Generator | None = None) -> MaterialSpec:
     """Draw a material's parameters.
 
     ``texture_pools`` maps :func:`~synthscape.textures.pool_key` to resolved textures; when it
-    is None (validation, spec previews) generated textures are left out of the spec.
+    is None (validation, spec previews) generated textures are left out of the spec. The
+    texture is chosen with ``texture_rng`` (default ``rng``).
     """
     base_color = _tuple3(material.base_color.sample(rng))
     roughness = float(material.roughness.sample(rng))
@@ -109,7 +129,7 @@ def sample_material(material: MaterialRecipe, rng: np.random.Generator,
         key = pool_key(tex)
         if key not in texture_pools:
             raise KeyError(f"texture pool {key} was not resolved before sampling")
-        entry = sample_texture(texture_pools[key], rng)
+        entry = sample_texture(texture_pools[key], texture_rng or rng)
         texture_path, source = str(entry.path), texture_source(entry)
     elif isinstance(tex, ImageTextureRecipe):
         texture_path, source = tex.path, TextureSource(provider="file")
@@ -128,54 +148,100 @@ def sample_material(material: MaterialRecipe, rng: np.random.Generator,
                         noise_scale=noise_scale, noise_strength=noise_strength)
 
 
-def _sample_group_object(group: ObjectGroupRecipe, rng: np.random.Generator,
-                         category: CategorySpec, instance_id: int, placed: list[Footprint],
-                         recipe: Recipe, texture_pools: Mapping[str, Sequence[Any]] | None
-                         ) -> ObjectSpec | None:
+@dataclass
+class FrameDraft:
+    """What the stages of one frame have drawn so far (the stages fill it in order)."""
+
+    plan: RunPlan
+    frame_index: int
+    texture_pools: Mapping[str, Sequence[Any]] | None
+    target: np.ndarray | None = None
+    camera: CameraSpec | None = None
+    rig: RigSpec = RigSpec()
+    objects: tuple[ObjectSpec, ...] = ()
+    lights: tuple[LightSpec, ...] = ()
+    world: WorldSpec = WorldSpec()
+    ground: GroundSpec | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def rng(self, stage: str, *extra: int) -> np.random.Generator:
+        """The generator of ``stage`` for this frame (``extra`` words: e.g. an instance id)."""
+        return stage_rng(self.plan.seed, self.frame_index, stage, *extra)
+
+    def material(self, material: MaterialRecipe, key: int) -> MaterialSpec:
+        """A material drawn from the ``materials`` stream of object ``key`` (0 = the ground)."""
+        return sample_material(material, self.rng("materials", key), self.texture_pools,
+                               texture_rng=self.rng("textures", key))
+
+
+def stage_camera(draft: FrameDraft) -> None:
+    """Camera target, intrinsics and pose (the rig frame)."""
+    recipe, rng = draft.plan.recipe, draft.rng("camera")
+    draft.target = np.array(recipe.camera.target.sample(rng))
+    draft.camera = sample_camera(recipe.camera, rng, draft.target, draft.plan.resolution, draft.plan.recipe_path)
+
+
+def stage_rig(draft: FrameDraft) -> None:
+    """Further cameras relative to the main camera, and the LiDARs."""
+    assert draft.camera is not None
+    recipe = draft.plan.recipe
+    draft.rig = RigSpec(cameras=sample_rig_cameras(recipe.rig, draft.camera, draft.rng("rig")),
+                        lidars=sample_lidars(recipe.lidar, draft.camera))
+
+
+def _place(draft: FrameDraft, group: ObjectGroupRecipe, key: str, rng: np.random.Generator,
+           radius: float, placed: list[Footprint]) -> Footprint | None:
+    placement = draft.plan.recipe.placement
+    area, center = placement.area.sample(rng), placement.center.sample(rng)
+    footprint = place_footprint(rng, radius, (area[0], area[1]), placed, placement.min_gap.sample(rng),
+                                placement.max_tries, (center[0], center[1]))
+    if footprint is None and placement.on_failure == "error":
+        raise PlacementError(f"{draft.plan.recipe_path}: {key}: could not place a {group.category!r} object "
+                             f"without overlap in {placement.max_tries} tries (placement.on_failure: error); "
+                             "enlarge placement.area, lower the counts or set placement.on_failure: skip")
+    return footprint
+
+
+def _group_object(draft: FrameDraft, group: ObjectGroupRecipe, key: str, category: CategorySpec,
+                  instance_id: int, placed: list[Footprint], rng: np.random.Generator) -> ObjectSpec | None:
     shape = group.shape or "mesh"
     bbox_min, bbox_max = shape_bounds(shape, group.mesh)
     scale = _tuple3(group.scale.sample(rng))
     yaw = math.radians(group.yaw.sample(rng))
-    material = sample_material(group.material, rng, texture_pools)
     radius = footprint_radius(bbox_min, bbox_max, scale)
     if group.location is not None:
         location = _tuple3(group.location.sample(rng))
         placed.append(Footprint(location[0], location[1], radius))
     else:
-        placement = recipe.placement
-        area, center = placement.area.sample(rng), placement.center.sample(rng)
-        footprint = place_footprint(rng, radius, (area[0], area[1]), placed, placement.min_gap.sample(rng),
-                                    placement.max_tries, (center[0], center[1]))
+        footprint = _place(draft, group, key, rng, radius, placed)
         if footprint is None:
-            if placement.on_failure == "error":
-                raise PlacementError(f"could not place a {category.name!r} object without overlap in "
-                                     f"{placement.max_tries} tries: enlarge placement.area or lower counts")
             return None
         placed.append(footprint)
         location = (footprint.x, footprint.y, -bbox_min[2] * scale[2])
     return ObjectSpec(instance_id=instance_id, category_id=category.id, shape=shape,
                       location=location, rotation=(0.0, 0.0, yaw), scale=scale,
-                      material=material, mesh_path=group.mesh, bbox_min=bbox_min, bbox_max=bbox_max)
+                      material=draft.material(group.material, instance_id), mesh_path=group.mesh,
+                      bbox_min=bbox_min, bbox_max=bbox_max)
 
 
-def sample_objects(recipe: Recipe, rng: np.random.Generator, categories: Sequence[CategorySpec],
-                   texture_pools: Mapping[str, Sequence[Any]] | None = None) -> tuple[ObjectSpec, ...]:
-    """Draw every object group's count, then each object's scale, yaw, material and position."""
-    by_name = {c.name: c for c in categories}
+def stage_objects(draft: FrameDraft) -> None:
+    """Every group's count, then each object's scale, yaw and position; materials per object."""
+    recipe, rng = draft.plan.recipe, draft.rng("objects")
+    by_name = {c.name: c for c in draft.plan.categories}
     counts = [int(group.count.sample(rng)) for group in recipe.objects]
     objects: list[ObjectSpec] = []
     placed: list[Footprint] = []
-    for group, count in zip(recipe.objects, counts):
+    for index, (group, count) in enumerate(zip(recipe.objects, counts)):
         for _ in range(count):
-            obj = _sample_group_object(group, rng, by_name[group.category], len(objects) + 1,
-                                       placed, recipe, texture_pools)
+            obj = _group_object(draft, group, f"objects[{index}]", by_name[group.category], len(objects) + 1,
+                                placed, rng)
             if obj is not None:
                 objects.append(obj)
     if len(objects) < sum(counts):
-        log.warning("%d of %d objects did not fit without overlap and were left out; enlarge "
+        log.warning("%s: frame %d: %d of %d objects did not fit without overlap and were left out; enlarge "
                     "placement.area or lower the counts (placement.on_failure: error makes this an error)",
-                    sum(counts) - len(objects), sum(counts))
-    return tuple(objects)
+                    draft.plan.recipe_path, draft.frame_index, sum(counts) - len(objects), sum(counts))
+    draft.objects = tuple(objects)
 
 
 def sample_lights(lights: Sequence[LightRecipe], rng: np.random.Generator,
@@ -196,52 +262,83 @@ def sample_lights(lights: Sequence[LightRecipe], rng: np.random.Generator,
     return tuple(out)
 
 
+def stage_lights(draft: FrameDraft) -> None:
+    """Lights around the camera target."""
+    assert draft.target is not None
+    draft.lights = sample_lights(draft.plan.recipe.lights, draft.rng("lights"), draft.target)
+
+
 def sample_world(world: WorldRecipe, rng: np.random.Generator) -> WorldSpec:
     """Draw the background colour, strength and HDRI rotation."""
     return WorldSpec(color=_tuple3(world.color.sample(rng)), strength=float(world.strength.sample(rng)),
                      hdri_path=world.hdri, hdri_rotation=math.radians(world.hdri_rotation.sample(rng)))
 
 
+def stage_world(draft: FrameDraft) -> None:
+    """Background colour or HDRI."""
+    draft.world = sample_world(draft.plan.recipe.world, draft.rng("world"))
+
+
+def stage_ground(draft: FrameDraft) -> None:
+    """The ground plane's size and material."""
+    ground = draft.plan.recipe.ground
+    if ground is None:
+        return
+    size = ground.size.sample(draft.rng("ground"))
+    draft.ground = GroundSpec(size=(float(size[0]), float(size[1])),
+                              material=draft.material(ground.material, GROUND_MATERIAL_KEY))
+
+
+SamplerStage = Callable[[FrameDraft], None]
+SAMPLER_STAGES: dict[str, SamplerStage] = {
+    "camera": stage_camera,
+    "rig": stage_rig,
+    "objects": stage_objects,
+    "lights": stage_lights,
+    "world": stage_world,
+    "ground": stage_ground,
+}
+"""The sampler's stages, run in this order; each draws only from ``draft.rng(its name)``."""
+
+
 def render_spec(render: RenderRecipe, *, samples: int | None = None, device: str | None = None) -> RenderSpec:
-    """Render settings from the recipe, with command-line overrides."""
+    """Render settings from the recipe, with overrides."""
     return RenderSpec(samples=samples or render.samples, denoise=render.denoise,
                       device=device or render.device, min_pixel_area=render.min_pixel_area)  # type: ignore[arg-type]
+
+
+def sample_frame(plan: RunPlan, frame_index: int, texture_pools: Mapping[str, Sequence[Any]] | None = None,
+                 stages: Mapping[str, SamplerStage] | None = None) -> SceneSpec:
+    """Sample frame ``frame_index`` of the run ``plan``.
+
+    Args:
+        plan: the run plan (recipe, seed, resolution, samples, device, categories, outputs).
+        frame_index: 0-based frame number.
+        texture_pools: generated textures by pool key (see :mod:`synthscape.textures`).
+        stages: the stage table (default :data:`SAMPLER_STAGES`).
+
+    Returns:
+        The resolved spec; the same arguments always give the same spec.
+    """
+    draft = FrameDraft(plan=plan, frame_index=frame_index, texture_pools=texture_pools)
+    for stage in (SAMPLER_STAGES if stages is None else stages).values():
+        stage(draft)
+    assert draft.camera is not None
+    return SceneSpec(frame_index=frame_index, dataset_seed=plan.seed, camera=draft.camera, ground=draft.ground,
+                     objects=draft.objects, lights=draft.lights, world=draft.world,
+                     render=render_spec(plan.recipe.render, samples=plan.samples, device=plan.device),
+                     categories=plan.categories, extras=draft.extras, rig=draft.rig,
+                     clock=ClockSpec(sequence=frame_index), outputs=plan.outputs, needs=tuple(sorted(plan.needs)))
 
 
 def sample_scene(recipe: Recipe, dataset_seed: int, frame_index: int, *,
                  resolution: tuple[int, int] | None = None, samples: int | None = None,
                  device: str | None = None,
                  texture_pools: Mapping[str, Sequence[Any]] | None = None) -> SceneSpec:
-    """Sample frame ``frame_index`` of the dataset with seed ``dataset_seed``.
+    """Sample one frame straight from a recipe (a plan with these overrides and no outputs).
 
-    Args:
-        recipe: a validated recipe.
-        dataset_seed: the dataset seed (``--seed``).
-        frame_index: 0-based frame number.
-        resolution: ``(width, height)`` overriding the recipe's camera resolution.
-        samples: Cycles samples overriding the recipe.
-        device: ``auto|cpu|gpu`` overriding the recipe.
-        texture_pools: generated textures by pool key (see :mod:`synthscape.textures`).
-
-    Returns:
-        The resolved spec; the same arguments always give the same spec.
+    For previews and tests; runs use :func:`sample_frame` with their :class:`RunPlan`.
     """
-    rng = frame_rng(dataset_seed, frame_index)
-    categories = resolve_categories(recipe)
-    target = np.array(recipe.camera.target.sample(rng))
-    camera = sample_camera(recipe.camera, rng, target, resolution)
-    objects = sample_objects(recipe, rng, categories, texture_pools)
-    lights = sample_lights(recipe.lights, rng, target)
-    world = sample_world(recipe.world, rng)
-    ground = None
-    if recipe.ground is not None:
-        size = recipe.ground.size.sample(rng)
-        ground = GroundSpec(size=(float(size[0]), float(size[1])),
-                            material=sample_material(recipe.ground.material, rng, texture_pools))
-    extras = {}
-    if recipe.lidar is not None:
-        extras["lidar"] = sample_lidar_spec(recipe.lidar, camera.world_to_camera)
-    return SceneSpec(frame_index=frame_index, dataset_seed=dataset_seed, camera=camera, ground=ground,
-                     objects=objects, lights=lights, world=world,
-                     render=render_spec(recipe.render, samples=samples, device=device),
-                     categories=categories, extras=extras)
+    job = RenderJob(recipe_path="<recipe>", out_dir=None, seed=dataset_seed,  # type: ignore[arg-type]
+                    resolution=resolution, samples=samples, device=device)
+    return sample_frame(resolve_plan(recipe, {}, job, outputs=()), frame_index, texture_pools)

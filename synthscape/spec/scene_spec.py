@@ -22,6 +22,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from synthscape.plan.categories import CategorySpec
+
 Vec3 = tuple[float, float, float]
 Matrix = tuple[tuple[float, ...], ...]
 
@@ -70,16 +72,6 @@ class MaterialSpec:
     """Scale of a procedural noise texture mixed into the base colour; None = off."""
     noise_strength: float = 0.0
     """How much the noise darkens/lightens the base colour, 0..1."""
-
-
-@dataclass(frozen=True)
-class CategorySpec:
-    """A labelled category with a stable id."""
-
-    id: int
-    name: str
-    kitti_type: str | None = None
-    """KITTI object type (Car, Pedestrian, Cyclist, ...); None = not exported to KITTI."""
 
 
 @dataclass(frozen=True)
@@ -138,9 +130,14 @@ class GroundSpec:
     material: MaterialSpec
 
 
+IDENTITY4: Matrix = ((1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), (0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))
+MAIN_CAMERA = "camera"
+"""Default name of the rig's main camera (its frame is the rig frame)."""
+
+
 @dataclass(frozen=True)
 class CameraSpec:
-    """A pinhole camera. Matrices are OpenCV-convention (see module docstring)."""
+    """A pinhole camera on the rig. Matrices are OpenCV-convention (see module docstring)."""
 
     width: int
     height: int
@@ -152,6 +149,48 @@ class CameraSpec:
     """4x4 rigid transform from world to OpenCV camera coordinates."""
     clip_start: float = 0.01
     clip_end: float = 1000.0
+    name: str = MAIN_CAMERA
+    """The camera's name: ``cameras/NAME/`` holds its images (the main camera's are at the root)."""
+    camera_to_rig: Matrix = IDENTITY4
+    """4x4 extrinsic: OpenCV camera frame to the rig frame (identity for the main camera)."""
+
+
+@dataclass(frozen=True)
+class LidarSpec:
+    """A LiDAR on the rig; ``params`` is the resolved sensor (see :func:`synthscape.lidar.sample_lidar_spec`)."""
+
+    name: str
+    params: dict[str, Any]
+    """``sensor``, ``noise``, ``lidar_to_camera`` (to the main camera = rig frame), ``lidar_to_world``."""
+
+
+@dataclass(frozen=True)
+class RigSpec:
+    """The sensors besides the main camera (:attr:`SceneSpec.camera`), whose frame is the rig frame.
+
+    A still from one camera has an empty rig: no extra camera, and a LiDAR only with a
+    ``lidar:`` recipe section.
+    """
+
+    cameras: tuple[CameraSpec, ...] = ()
+    """Further cameras, each with its ``camera_to_rig`` extrinsic and its own intrinsics."""
+    lidars: tuple[LidarSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClockSpec:
+    """When the frame is: which sequence, which step of it, and the time in seconds.
+
+    Stills are sequences of one frame: ``sequence = frame_index``, ``step = 0``, ``time_s = 0``.
+    """
+
+    sequence: int = 0
+    step: int = 0
+    """Frame index within the sequence."""
+    time_s: float = 0.0
+    """Timestamp within the sequence, seconds."""
+    fps: float = 0.0
+    """Frames per second of the sequence (0 for stills)."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +218,39 @@ class SceneSpec:
     render: RenderSpec
     categories: tuple[CategorySpec, ...]
     extras: dict[str, Any] = field(default_factory=dict)
-    """Optional sections added by other modules (e.g. ``lidar``), JSON-serializable."""
+    """Optional sections added by other modules, JSON-serializable."""
+    rig: RigSpec = RigSpec()
+    """Further cameras and the LiDARs; the main camera is :attr:`camera`."""
+    clock: ClockSpec | None = None
+    """The frame's time (None: a still, ``ClockSpec(sequence=frame_index)``)."""
+    outputs: tuple[str, ...] = ()
+    """Output formats the frame is written in (the run plan's; empty: the default set)."""
+    needs: tuple[str, ...] = ()
+    """What the outputs need beyond the passes, sorted (``mesh``, ``visibility``, ``lidar``)."""
+
+    def cameras(self) -> tuple[CameraSpec, ...]:
+        """Every camera of the rig, main camera first."""
+        return (self.camera, *self.rig.cameras)
+
+    def view(self, camera_name: str) -> SceneSpec:
+        """This frame as seen by one camera of the rig (that camera becomes :attr:`camera`).
+
+        Raises:
+            KeyError: no camera of that name.
+        """
+        for camera in self.cameras():
+            if camera.name == camera_name:
+                return dataclasses.replace(self, camera=camera) if camera is not self.camera else self
+        raise KeyError(f"no camera named {camera_name!r}; the rig has {[c.name for c in self.cameras()]}")
+
+    @property
+    def lidar(self) -> dict[str, Any] | None:
+        """The first LiDAR's resolved parameters, or None."""
+        return self.rig.lidars[0].params if self.rig.lidars else None
+
+    def frame_clock(self) -> ClockSpec:
+        """The frame's clock (a still's when :attr:`clock` is None)."""
+        return self.clock if self.clock is not None else ClockSpec(sequence=self.frame_index)
 
     def category_of(self, instance_id: int) -> CategorySpec:
         """The category of an object instance."""
@@ -192,7 +263,7 @@ class SceneSpec:
 
     def wants_scene_mesh(self) -> bool:
         """True when the renderer must export world triangles (LiDAR, KITTI occlusion)."""
-        return bool(self.extras.get("lidar")) or self.wants_kitti()
+        return "mesh" in self.needs or bool(self.lidar) or self.wants_kitti()
 
     def instance_to_category(self) -> dict[int, int]:
         """Map from instance id to category id (background 0 -> 0)."""
@@ -269,4 +340,14 @@ def spec_from_dict(data: dict[str, Any]) -> SceneSpec:
         render=_build(RenderSpec, data["render"]),
         categories=tuple(_build(CategorySpec, c) for c in data["categories"]),
         extras=data.get("extras", {}),
+        rig=_rig_from_dict(data.get("rig") or {}),
+        clock=_build(ClockSpec, data["clock"]) if data.get("clock") else None,
+        outputs=tuple(data.get("outputs", ())),
+        needs=tuple(data.get("needs", ())),
     )
+
+
+def _rig_from_dict(data: dict[str, Any]) -> RigSpec:
+    return RigSpec(cameras=tuple(_build(CameraSpec, c) for c in data.get("cameras", ())),
+                   lidars=tuple(LidarSpec(name=str(x["name"]), params=dict(x["params"]))
+                                for x in data.get("lidars", ())))

@@ -1,8 +1,9 @@
 """Bounds of the shapes the sampler places, without Blender.
 
 Primitives follow Blender's ``bpy.ops.mesh.primitive_*_add`` defaults (size 2, origin at
-the centre). Mesh files are read with trimesh; files whose format is Y-up (OBJ, glTF) are
-turned Z-up the way Blender's importers do, (x, y, z) -> (x, -z, y).
+the centre). Mesh files are read with trimesh (:mod:`synthscape.recipe.mesh_files`); files
+whose format is Y-up (OBJ, glTF) are turned Z-up the way Blender's importers do,
+(x, y, z) -> (x, -z, y).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import functools
 from pathlib import Path
 
 import numpy as np
+
+from synthscape.recipe.mesh_files import read_mesh_vertices
 
 Bounds = tuple[tuple[float, float, float], tuple[float, float, float]]
 
@@ -33,26 +36,14 @@ def mesh_file_bounds(path: str) -> Bounds:
     """Axis-aligned bounds of a mesh file in Blender's Z-up frame, metres.
 
     Raises:
-        ValueError: the file has no vertices trimesh can read.
+        ValueError: the file is unreadable, empty or has no faces (the recipe's validation
+            already refuses such files, naming ``objects[i].mesh``).
     """
-    vertices = _read_vertices(path)
-    if vertices.size == 0:
-        raise ValueError(f"{path}: no vertices could be read from this mesh file")
+    vertices = read_mesh_vertices(path)
     if Path(path).suffix.lower() in Y_UP_SUFFIXES:
         vertices = np.stack([vertices[:, 0], -vertices[:, 2], vertices[:, 1]], axis=1)
     low, high = vertices.min(axis=0), vertices.max(axis=0)
     return (tuple(float(v) for v in low), tuple(float(v) for v in high))  # type: ignore[return-value]
-
-
-def _read_vertices(path: str) -> np.ndarray:
-    """(N, 3) vertex positions of a mesh file (trimesh: pure Python, so it works inside Blender)."""
-    import trimesh  # deferred: only mesh-file groups need it
-
-    try:
-        mesh = trimesh.load(path, force="mesh", process=False)
-    except Exception as error:  # noqa: BLE001 - trimesh raises many types for unreadable files
-        raise ValueError(f"{path}: cannot read this mesh file ({error})") from None
-    return np.asarray(mesh.vertices, dtype=np.float64)
 
 
 def shape_bounds(shape: str, mesh_path: str | None) -> Bounds:

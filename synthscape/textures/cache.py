@@ -8,8 +8,11 @@ Layout under the cache directory::
                                     texture was changed (seam blending, seam edit)
 
 ``key`` is the sha256 of the canonical JSON of the request's key fields (provider, model,
-prompt, size, quality, output format, variant index, tile method). Every file is written to a
-temporary name and renamed, so a failed texture never leaves a partial entry.
+prompt, size, quality, output format, variant index, tile method and, for servers other than
+the official OpenAI API, the base URL with its credentials masked). Every file is written to
+a temporary name and renamed, so a failed texture never leaves a partial entry, and an entry
+whose image no longer decodes (:func:`~synthscape.textures.check.check_image_file`) counts as
+missing.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from platformdirs import user_cache_dir
 
 from synthscape.io.atomic import write_bytes_atomic, write_text_atomic
+from synthscape.textures.check import is_readable_image
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 
@@ -58,7 +62,7 @@ class TextureCache:
         return self.root / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> CachedTexture | None:
-        """The entry for ``key``, or None when missing or incomplete."""
+        """The entry for ``key``, or None when missing, incomplete or not a readable image."""
         sidecar_path = self.sidecar_path(key)
         if not sidecar_path.is_file():
             return None
@@ -67,7 +71,7 @@ class TextureCache:
         except (OSError, ValueError):
             return None
         image = sidecar_path.parent / str(sidecar.get("file", ""))
-        if not sidecar.get("file") or not image.is_file():
+        if not sidecar.get("file") or not image.is_file() or not is_readable_image(image):
             return None
         return CachedTexture(image.resolve(), sidecar)
 

@@ -4,12 +4,19 @@ The SDK's own retries are switched off (``max_retries=0``) so that this module d
 429 rate limits, 5xx and timeouts are retried with bounded exponential backoff; an
 ``insufficient_quota`` 429, a moderation/content-policy 400 and authentication errors stop
 at once. The API key is read from ``OPENAI_API_KEY`` and never appears in any message.
+
+Every HTTP attempt runs in a worker thread that the caller waits for at most ``timeout_s``
+seconds of wall clock (the SDK's own timeout is per socket read, so a server that trickles
+one byte every few seconds would never time out), and all attempts of one call together
+stop after ``deadline_s`` (default 300 s, or ``SYNTHSCAPE_TEXTURE_DEADLINE_S``). An attempt
+past its deadline is abandoned: its client is closed, which aborts the connection.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,6 +26,7 @@ import openai
 
 from synthscape.textures.errors import ProviderError, TextureError
 from synthscape.textures.providers import GeneratedTexture, TextureRequest
+from synthscape.textures.redact import install_log_redaction, redact_text
 
 T = TypeVar("T")
 
@@ -26,6 +34,28 @@ MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation"})
 MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 SEAM_EDIT_PROMPT = ("Repaint only the masked cross so that the texture continues seamlessly "
                     "across it, matching colours, lighting and detail. Texture: {prompt}")
+DEADLINE_ENV = "SYNTHSCAPE_TEXTURE_DEADLINE_S"
+DEFAULT_DEADLINE_S = 300.0
+"""Wall-clock seconds one provider call (all its attempts and backoff) may take."""
+
+
+def texture_deadline_s() -> float:
+    """The call deadline: ``SYNTHSCAPE_TEXTURE_DEADLINE_S`` if set, else 300 s.
+
+    Raises:
+        TextureError: the variable is set but not a positive number.
+    """
+    raw = os.environ.get(DEADLINE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_DEADLINE_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise TextureError(f"{DEADLINE_ENV}={raw[:40]!r} is not a positive number of seconds; "
+                           f"set e.g. {DEADLINE_ENV}=300 or unset it")
+    return value
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -48,32 +78,46 @@ class OpenAIProvider:
 
     Args:
         base_url: server URL; default ``OPENAI_BASE_URL`` or the SDK default.
-        timeout_s: per-request timeout in seconds (connect, read, write, pool).
+        timeout_s: wall-clock limit of one HTTP attempt, connect to last byte, in seconds.
+        deadline_s: wall-clock limit of one call with all its retries and backoff; default
+            :func:`texture_deadline_s` (``SYNTHSCAPE_TEXTURE_DEADLINE_S`` or 300 s).
         max_attempts: attempts per call, including the first (>= 1).
         backoff_s: first retry delay; doubles each attempt, capped at ``max_backoff_s``.
         sleep: injectable sleep function (tests).
 
+    Attributes:
+        on_retry: called before every retry (not before a first attempt); the texture pool
+            sets it to charge retries to ``--max-texture-calls``. It may raise
+            :class:`ProviderError` to stop retrying.
+
     Raises:
-        TextureError: ``OPENAI_API_KEY`` is not set.
+        TextureError: ``OPENAI_API_KEY`` is not set, or ``SYNTHSCAPE_TEXTURE_DEADLINE_S`` is bad.
     """
 
     name = "openai"
     ai_generated = True
 
     def __init__(self, base_url: str | None = None, *, timeout_s: float = 120.0,
-                 max_attempts: int = 4, backoff_s: float = 1.0, max_backoff_s: float = 30.0,
-                 sleep: Callable[[float], None] = time.sleep):
+                 deadline_s: float | None = None, max_attempts: int = 4, backoff_s: float = 1.0,
+                 max_backoff_s: float = 30.0, sleep: Callable[[float], None] = time.sleep):
         key = os.environ.get("OPENAI_API_KEY", "").strip()
         if not key:
             raise TextureError("OPENAI_API_KEY is not set: texture.source 'openai' needs an API "
                                "key in the environment (export OPENAI_API_KEY=...), or use "
                                "source: procedural / --offline with a filled --texture-cache")
         self._key = key
+        install_log_redaction(key)
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-        self.client = openai.OpenAI(api_key=key, base_url=self.base_url, max_retries=0,
-                                    timeout=timeout_s)
+        self.timeout_s = timeout_s
+        self.deadline_s = deadline_s if deadline_s is not None else texture_deadline_s()
+        self.client = self._new_client()
         self.max_attempts = max(1, max_attempts)
         self.backoff_s, self.max_backoff_s, self.sleep = backoff_s, max_backoff_s, sleep
+        self.on_retry: Callable[[], None] | None = None
+
+    def _new_client(self) -> openai.OpenAI:
+        return openai.OpenAI(api_key=self._key, base_url=self.base_url, max_retries=0,
+                             timeout=self.timeout_s)
 
     def generate(self, request: TextureRequest, variant: int) -> GeneratedTexture:
         """One image from ``images.generate`` (``n=1``), decoded from base64."""
@@ -108,20 +152,57 @@ class OpenAIProvider:
         return GeneratedTexture(data, MIME.get(request.output_format, "image/png"), sidecar)
 
     def _call(self, call: Callable[[], T]) -> T:
-        """Run ``call`` with bounded retries; raise :class:`ProviderError` when it gives up."""
+        """Run ``call`` with bounded retries within the deadline; ProviderError when it gives up."""
+        started = time.monotonic()
         for attempt in range(self.max_attempts):
+            left = self.deadline_s - (time.monotonic() - started)
+            if attempt and self.on_retry is not None:
+                self.on_retry()
             try:
-                return call()
+                return self._attempt(call, min(self.timeout_s, max(left, 0.0)))
             except openai.OpenAIError as exc:
-                error = self._classify(exc)
-                retryable = error.reason in ("rate_limit", "server", "timeout", "connection")
-                if not retryable or attempt == self.max_attempts - 1:
-                    if retryable:
-                        error = ProviderError(error.reason, f"{error} (gave up after "
-                                              f"{self.max_attempts} attempts)")
-                    raise error from None
-                self.sleep(self._delay(exc, attempt))
+                error, delay = self._classify(exc), self._delay(exc, attempt)
+            except ProviderError as exc:
+                error, delay = exc, self._delay(exc, attempt)
+            left = self.deadline_s - (time.monotonic() - started)
+            retryable = error.reason in ("rate_limit", "server", "timeout", "connection")
+            if not retryable or attempt == self.max_attempts - 1 or left <= delay:
+                if retryable:
+                    limit = "" if left > delay else f" within the {self.deadline_s:g} s deadline"
+                    error = ProviderError(error.reason, f"{error} (gave up after {attempt + 1} "
+                                          f"attempt{'s' if attempt else ''}{limit})")
+                raise error from None
+            self.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _attempt(self, call: Callable[[], T], limit_s: float) -> T:
+        """``call()`` in a worker thread, waited for at most ``limit_s`` seconds of wall clock.
+
+        Past the limit the attempt is abandoned: its client is closed (which aborts the
+        connection and ends the thread) and a fresh client serves later calls.
+        """
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = call()
+            except Exception as exc:  # noqa: BLE001 - handed to the caller's thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=run, name="synthscape-texture-call", daemon=True)
+        worker.start()
+        worker.join(limit_s)
+        if worker.is_alive():
+            stale, self.client = self.client, self._new_client()
+            try:
+                stale.close()
+            except Exception:  # noqa: BLE001 - closing is best effort; the thread is a daemon
+                pass
+            raise ProviderError("timeout", f"the image API did not answer in time (no complete "
+                                f"answer within {limit_s:.3g} s)")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
     def _delay(self, exc: Exception, attempt: int) -> float:
         """Backoff in seconds: the server's ``retry-after(-ms)`` if given, else exponential."""
@@ -143,7 +224,7 @@ class OpenAIProvider:
         code = getattr(exc, "code", None)
         status = getattr(exc, "status_code", None)
         request_id = getattr(exc, "request_id", None)
-        detail = redact(str(getattr(exc, "message", exc)), self._key)
+        detail = redact_text(redact(str(getattr(exc, "message", exc)), self._key))
         where = f"HTTP {status}" + (f", code {code}" if code else "") + \
             (f", request id {request_id}" if request_id else "")
         if isinstance(exc, openai.APITimeoutError):

@@ -9,6 +9,7 @@ from typing import Any
 from synthscape.textures.cache import TextureCache, cache_key
 from synthscape.textures.providers import TextureRequest
 from synthscape.textures.recipe import TextureRecipe
+from synthscape.textures.redact import redact_data
 
 # Image output tokens per generated image, by quality and size, from the OpenAI image
 # generation guide ("Cost and latency" table; /work/shared/reference/003_*.txt,
@@ -63,8 +64,9 @@ def unique_recipes(recipes: list[TextureRecipe]) -> list[TextureRecipe]:
 
 
 def pool_key(recipe: TextureRecipe) -> str:
-    """Stable id of a texture pool: the texture settings without mapping and fallback."""
-    return cache_key(recipe.model_dump(mode="json", exclude={"mapping", "fallback"}))[:16]
+    """Stable id of a texture pool: the texture settings without mapping and fallback (and
+    without credentials in ``base_url``: the id is recorded in ``dataset.json``)."""
+    return cache_key(redact_data(recipe.model_dump(mode="json", exclude={"mapping", "fallback"})))[:16]
 
 
 def plan_texture_calls(recipes: list[TextureRecipe], cache_dir: str | Path | None) -> TexturePlan:

@@ -1,10 +1,12 @@
 """Texture pools: N textures per recipe, generated once (cached), sampled per object/frame.
 
 :func:`resolve_texture_pools` runs before rendering. It fills each pool from the cache,
-calls the provider for what is missing (within the ``--max-texture-calls`` budget), and on
-failure logs one warning per pool and fills it with procedural textures (or raises
-:class:`TextureError` when the recipe says ``fallback: none``). The batch never dies on a
-texture.
+calls the provider for what is missing (within the ``--max-texture-calls`` budget, retries
+included), and on failure logs one warning per pool and fills it with procedural textures (or
+raises :class:`TextureError` when the recipe says ``fallback: none``). The batch never dies on
+a texture. Every answer is decoded before it is cached; an undecodable one is a failure.
+When a server times out or cannot be reached, no further call goes to it in this run
+(a circuit breaker keyed by its base URL, announced once in the log).
 """
 
 from __future__ import annotations
@@ -17,17 +19,22 @@ from pathlib import Path
 from typing import Any
 
 from synthscape.textures.cache import TextureCache, cache_key
+from synthscape.textures.check import UnreadableImageError, check_image_bytes
 from synthscape.textures.errors import ProviderError, TextureError
 from synthscape.textures.local import local_entries
 from synthscape.textures.plan import plan_texture_calls, pool_key, unique_recipes
-from synthscape.textures.providers import ProceduralProvider, TextureProvider, TextureRequest
+from synthscape.textures.providers import (
+    ProceduralProvider, TextureProvider, TextureRequest, effective_base_url)
 from synthscape.textures.recipe import TextureRecipe
+from synthscape.textures.redact import redact_url
 from synthscape.textures.tiling import (
     SEAM_THRESHOLD, decode_image, make_tileable_blend, offset_half, png_bytes, seam_mask,
     seam_score)
 
 LOG = logging.getLogger("synthscape.textures")
 ProviderFactory = Callable[[TextureRecipe], TextureProvider]
+BREAKER_REASONS = frozenset({"timeout", "connection"})
+"""Failures after which a server gets no further call in this run."""
 
 
 @dataclass(frozen=True)
@@ -54,20 +61,47 @@ class _Run:
     stopped: ProviderError | None = None
     """Set by a run-wide failure (quota, missing key, auth, budget): no more API calls."""
     providers: dict[str | None, TextureProvider] = field(default_factory=dict)
+    broken: dict[str, ProviderError] = field(default_factory=dict)
+    """Open circuit breakers: server (redacted base URL) -> the failure that opened it."""
 
     def provider(self, recipe: TextureRecipe) -> TextureProvider:
         if recipe.base_url not in self.providers:
             try:
-                self.providers[recipe.base_url] = self.factory(recipe)
+                provider = self.factory(recipe)
             except TextureError as exc:
                 raise ProviderError("missing_key", str(exc), fatal_for_run=True) from None
+            if hasattr(provider, "on_retry"):
+                provider.on_retry = self.spend   # retries count against --max-texture-calls
+            self.providers[recipe.base_url] = provider
         return self.providers[recipe.base_url]
+
+    def check_server(self, recipe: TextureRecipe) -> None:
+        """Raise the failure that opened the breaker of ``recipe``'s server, if it is open."""
+        failure = self.broken.get(_server(recipe))
+        if failure is not None:
+            raise ProviderError(failure.reason, f"not called: {_server(recipe)} failed earlier "
+                                f"in this run ({failure})")
+
+    def record_failure(self, recipe: TextureRecipe, error: ProviderError) -> None:
+        """Note a failed call: a run-wide stop, or an open breaker for a silent server."""
+        if error.fatal_for_run:
+            self.stopped = error
+        server = _server(recipe)
+        if error.reason in BREAKER_REASONS and server not in self.broken:
+            self.broken[server] = error
+            self.logger.warning("texture server %s: %s; no more calls to it in this run, its "
+                                "textures fall back", server, error)
 
     def spend(self) -> None:
         if self.max_calls is not None and self.calls >= self.max_calls:
             raise ProviderError("budget", f"--max-texture-calls {self.max_calls} reached",
                                 fatal_for_run=True)
         self.calls += 1
+
+
+def _server(recipe: TextureRecipe) -> str:
+    """The key of a recipe's server for the circuit breaker (credentials masked)."""
+    return redact_url(effective_base_url(recipe.base_url) or "default OpenAI API")
 
 
 def default_provider_factory(recipe: TextureRecipe) -> TextureProvider:
@@ -95,28 +129,38 @@ def _base_sidecar(request: TextureRequest, variant: int, ai: bool) -> dict[str, 
             "parameters": request.key_fields(variant)}
 
 
-def _tileable(run: _Run, provider: Any, request: TextureRequest,
+def _edited_seam(run: _Run, provider: Any, recipe: TextureRecipe, request: TextureRequest,
+                 image: Any) -> tuple[Any, dict[str, Any]]:
+    """Repaint the seam through the edits endpoint: (the checked answer or None, sidecar facts)."""
+    shifted = offset_half(image)
+    try:
+        run.check_server(recipe)
+        run.spend()
+        edited = provider.edit_seam(request, png_bytes(shifted),
+                                    png_bytes(seam_mask((image.shape[1], image.shape[0]))))
+        check_image_bytes(edited.data, "the images.edit answer")
+    except UnreadableImageError as exc:
+        return None, {"edit_error": f"the API returned an unreadable image: {exc}"}
+    except ProviderError as exc:
+        run.record_failure(recipe, exc)
+        return None, {"edit_error": str(exc)}
+    return edited, {"edit": edited.sidecar}
+
+
+def _tileable(run: _Run, provider: Any, recipe: TextureRecipe, request: TextureRequest,
               data: bytes) -> tuple[bytes, str, dict[str, Any]]:
     """Make ``data`` tileable; returns (bytes, mime, sidecar facts). Edit errors fall back to blend."""
     image = decode_image(data)
     facts: dict[str, Any] = {}
     if request.tile_method == "edit" and hasattr(provider, "edit_seam"):
-        shifted = offset_half(image)
-        try:
-            run.spend()
-            edited = provider.edit_seam(request, png_bytes(shifted),
-                                        png_bytes(seam_mask((image.shape[1], image.shape[0]))))
+        edited, facts = _edited_seam(run, provider, recipe, request, image)
+        if edited is not None:
             result = decode_image(edited.data)
-            score = seam_score(result)
-            facts = {"edit": edited.sidecar, "seam_score": score}
-            if score <= SEAM_THRESHOLD:
+            facts["seam_score"] = seam_score(result)
+            if facts["seam_score"] <= SEAM_THRESHOLD:
                 return edited.data, edited.mime, dict(facts, tile_method_applied="edit")
             image = result
             facts["tile_method_applied"] = "edit+blend"
-        except ProviderError as exc:
-            if exc.fatal_for_run:
-                run.stopped = exc
-            facts = {"edit_error": str(exc)}
     blended = make_tileable_blend(image)
     facts.setdefault("tile_method_applied", "blend")
     facts["seam_score"] = seam_score(blended)
@@ -125,12 +169,17 @@ def _tileable(run: _Run, provider: Any, request: TextureRequest,
 
 def _fetch(run: _Run, recipe: TextureRecipe, request: TextureRequest, variant: int,
            key: str) -> TextureEntry:
-    """Generate one API texture, make it tileable, store it; ProviderError on failure."""
+    """Generate one API texture, check and make it tileable, store it; ProviderError on failure."""
     if run.stopped is not None:
         raise run.stopped
+    run.check_server(recipe)
     provider = run.provider(recipe)
     run.spend()
     generated = provider.generate(request, variant)
+    try:
+        check_image_bytes(generated.data, "the answer")
+    except UnreadableImageError as exc:
+        raise ProviderError("bad_response", f"the API returned an unreadable image: {exc}") from None
     sidecar = dict(_base_sidecar(request, variant, provider.ai_generated),
                    generation=generated.sidecar,
                    revised_prompt=generated.sidecar.get("revised_prompt"),
@@ -141,7 +190,7 @@ def _fetch(run: _Run, recipe: TextureRecipe, request: TextureRequest, variant: i
                                dict(sidecar, tile_method_applied="none"))
     else:
         try:
-            data, mime, facts = _tileable(run, provider, request, generated.data)
+            data, mime, facts = _tileable(run, provider, recipe, request, generated.data)
         except (OSError, ValueError) as exc:
             raise ProviderError("bad_response", f"the API returned an unreadable image: {exc}") from None
         stored = run.cache.put(key, data, mime, dict(sidecar, **facts),
@@ -192,8 +241,7 @@ def _api_pool(run: _Run, recipe: TextureRecipe) -> list[TextureEntry]:
                 continue
             except ProviderError as exc:
                 failure = exc
-                if exc.fatal_for_run:
-                    run.stopped = exc
+                run.record_failure(recipe, exc)
                 missing.append(variant)
         else:
             missing.append(variant)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,16 +17,34 @@ import numpy as np
 from synthscape.textures.errors import TextureError
 from synthscape.textures.procedural import procedural_texture
 from synthscape.textures.recipe import TextureRecipe
+from synthscape.textures.redact import redact_url
 from synthscape.textures.tiling import png_bytes
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".exr", ".hdr")
 PROCEDURAL_SIZE = 512
 """Side of procedural textures in pixels."""
+OFFICIAL_BASE_URL = "https://api.openai.com/v1"
+"""The SDK's default server; cache keys of its textures leave the URL out (as in 0.1)."""
+
+
+def effective_base_url(base_url: str | None) -> str | None:
+    """The server a recipe's ``base_url`` means: itself, else ``OPENAI_BASE_URL``, else None."""
+    return base_url or os.environ.get("OPENAI_BASE_URL") or None
+
+
+def base_url_key(base_url: str | None) -> str | None:
+    """The server part of a cache key: the URL with credentials masked and no trailing slash;
+    None for the official OpenAI API (so caches filled by 0.1 stay valid)."""
+    if not base_url:
+        return None
+    public = redact_url(base_url.strip()).rstrip("/")
+    return None if public == OFFICIAL_BASE_URL else public
 
 
 @dataclass(frozen=True)
 class TextureRequest:
-    """What to ask a provider for; every field except ``base_url`` is part of the cache key."""
+    """What to ask a provider for; every field is part of the cache key (``base_url`` without
+    its credentials, see :func:`base_url_key`)."""
 
     provider: str
     model: str
@@ -36,6 +55,7 @@ class TextureRequest:
     tile_method: str
     """``edit``, ``blend`` or ``none`` (not tileable)."""
     base_url: str | None = None
+    """The server actually called (recipe ``base_url`` or ``OPENAI_BASE_URL``); API sources only."""
 
     @classmethod
     def from_recipe(cls, recipe: TextureRecipe) -> "TextureRequest":
@@ -50,15 +70,19 @@ class TextureRequest:
             output_format="png" if procedural else recipe.output_format,
             tile_method=("none" if not recipe.tileable else "builtin" if procedural
                          else recipe.tile_method),
-            base_url=recipe.base_url,
+            base_url=effective_base_url(recipe.base_url) if recipe.is_api else None,
         )
 
     def key_fields(self, variant: int) -> dict[str, Any]:
-        """The fields hashed into the cache key for one pool variant."""
-        return {"provider": self.provider, "model": self.model, "prompt": self.prompt,
-                "size": self.size, "quality": self.quality,
-                "output_format": self.output_format, "variant": variant,
-                "tile_method": self.tile_method}
+        """The fields hashed into the cache key for one pool variant (never credentials)."""
+        fields: dict[str, Any] = {"provider": self.provider, "model": self.model,
+                                  "prompt": self.prompt, "size": self.size,
+                                  "quality": self.quality, "output_format": self.output_format,
+                                  "variant": variant, "tile_method": self.tile_method}
+        server = base_url_key(self.base_url)
+        if server is not None:
+            fields["base_url"] = server
+        return fields
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from pycocotools import mask as mask_utils
 from synthscape.buffers import FrameBuffers
 from synthscape.io.atomic import write_text_atomic
 from synthscape.spec.scene_spec import CategorySpec, SceneSpec
-from synthscape.writers.layout import complete_frames, frame_file, relative
+from synthscape.writers.layout import complete_frames, frame_file, frame_is_complete, relative
+from synthscape.writers.registry import FinalizeContext, OutputFormat, register_output
 
 INSTANCE_STRIDE = 65536
 FRAGMENT_DIR = "coco/frames"
@@ -73,6 +74,19 @@ def _category_id(spec: SceneSpec, instance_id: int) -> int:
     return mapping[instance_id]
 
 
+def annotated_instances(spec: SceneSpec, buffers: FrameBuffers) -> list[tuple[int, np.ndarray]]:
+    """``(instance_id, (H, W) bool mask)`` of every instance that gets a label, by instance id.
+
+    Instances absent from ``buffers.instance`` (fully occluded, outside the view) and those
+    with fewer than ``spec.render.min_pixel_area`` visible pixels are left out. COCO and
+    YOLO label exactly these.
+    """
+    instance = np.asarray(buffers.instance)
+    ids, counts = np.unique(instance, return_counts=True)
+    return [(int(i), instance == i) for i, n in zip(ids.tolist(), counts.tolist())
+            if i != 0 and n >= spec.render.min_pixel_area]
+
+
 def coco_frame_fragment(spec: SceneSpec, buffers: FrameBuffers, rgb_file: str) -> dict[str, Any]:
     """This frame's COCO ``images`` (one entry) and ``annotations``.
 
@@ -85,12 +99,8 @@ def coco_frame_fragment(spec: SceneSpec, buffers: FrameBuffers, rgb_file: str) -
         buffers: the frame's passes; ``instance`` is (H, W) integer ids.
         rgb_file: the image path relative to the dataset folder, e.g. ``rgb/000000.png``.
     """
-    instance = np.asarray(buffers.instance)
-    height, width = instance.shape
-    ids, counts = np.unique(instance, return_counts=True)
-    annotations = [instance_annotation(spec, int(i), instance == i)
-                   for i, n in zip(ids.tolist(), counts.tolist())
-                   if i != 0 and n >= spec.render.min_pixel_area]
+    height, width = np.asarray(buffers.instance).shape
+    annotations = [instance_annotation(spec, i, mask) for i, mask in annotated_instances(spec, buffers)]
     image = {"id": image_id(spec.frame_index), "file_name": rgb_file, "width": int(width), "height": int(height)}
     return {"images": [image], "annotations": annotations}
 
@@ -146,24 +156,36 @@ def merge_coco(fragments: Iterable[Mapping[str, Any]], categories: Sequence[Cate
             "categories": cats}
 
 
-def read_fragments(out_dir: str | os.PathLike[str], only_complete: bool = True) -> list[dict[str, Any]]:
-    """Load ``coco/frames/*.json`` in frame order; with ``only_complete`` only frames with a ``.done`` marker."""
+def read_fragments(out_dir: str | os.PathLike[str], only_complete: bool = True,
+                   frames: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Load ``coco/frames/*.json`` in frame order.
+
+    Args:
+        out_dir: the folder holding ``coco/frames``.
+        only_complete: keep only frames with a complete ``.done`` marker in ``out_dir``.
+        frames: keep only these frames instead (the caller checked them; a camera folder
+            has no markers of its own).
+    """
     folder = Path(out_dir) / FRAGMENT_DIR
     paths = sorted(folder.glob("[0-9][0-9][0-9][0-9][0-9][0-9].json")) if folder.is_dir() else []
-    if only_complete:
-        done = set(complete_frames(out_dir))
+    if frames is not None:
+        keep = set(frames)
+        paths = [p for p in paths if int(p.stem) in keep]
+    elif only_complete:
+        done = {i for i in complete_frames(out_dir) if frame_is_complete(out_dir, i)}
         paths = [p for p in paths if int(p.stem) in done]
     return [json.loads(p.read_text("utf-8")) for p in paths]
 
 
 def write_coco_annotations(out_dir: str | os.PathLike[str], categories: Sequence[CategorySpec],
-                           info: Mapping[str, Any], only_complete: bool = True) -> dict[str, Any]:
+                           info: Mapping[str, Any], only_complete: bool = True,
+                           frames: Iterable[int] | None = None) -> dict[str, Any]:
     """Merge the fragments of ``out_dir`` into ``coco/annotations.json`` and return the dict.
 
     The file is deterministic (sorted keys, no timestamps): identical fragments give
-    identical bytes.
+    identical bytes. ``frames`` limits it to those frames (see :func:`read_fragments`).
     """
-    coco = merge_coco(read_fragments(out_dir, only_complete), categories, info)
+    coco = merge_coco(read_fragments(out_dir, only_complete, frames), categories, info)
     write_text_atomic(Path(out_dir) / ANNOTATIONS_FILE, _dumps(coco))
     return coco
 
@@ -175,3 +197,35 @@ def category_counts(coco: Mapping[str, Any]) -> dict[str, int]:
     for a in coco["annotations"]:
         counts[names[a["category_id"]]] += 1
     return counts
+
+
+def mask_annotation(annotation_id_: int, image_id_: int, category_id: int,
+                    mask: np.ndarray) -> dict[str, Any]:
+    """One COCO annotation of an (H, W) bool mask with given ids: RLE, area and tight bbox from
+    the same RLE (as :func:`instance_annotation`, for data that has no scene spec)."""
+    rle = encode_mask(mask)
+    coded = {"size": rle["size"], "counts": rle["counts"].encode("ascii")}
+    return {"id": int(annotation_id_), "image_id": int(image_id_), "category_id": int(category_id),
+            "segmentation": rle, "area": int(mask_utils.area(coded)),
+            "bbox": [float(v) for v in mask_utils.toBbox(coded)], "iscrowd": 0}
+
+
+def dumps_coco(data: Any) -> str:
+    """The deterministic JSON text of COCO fragments and ``annotations.json`` (sorted keys)."""
+    return _dumps(data)
+
+
+def coco_info(name: str) -> dict[str, Any]:
+    """The COCO ``info`` block (no timestamps: the file must be reproducible)."""
+    return {"description": name, "version": "1.0"}
+
+
+def finalize_coco(ctx: FinalizeContext) -> list[Path]:
+    """``coco/annotations.json`` from the fragments of the merged frames."""
+    write_coco_annotations(ctx.out_dir, ctx.categories, coco_info(ctx.name), frames=ctx.frames)
+    return [Path(ctx.out_dir) / ANNOTATIONS_FILE]
+
+
+register_output(OutputFormat(
+    "coco", write_coco_fragment, finalize_coco, scope="camera",
+    description="COCO instances: coco/frames/NNNNNN.json per frame, coco/annotations.json at merge"))

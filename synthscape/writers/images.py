@@ -15,7 +15,7 @@ import numpy as np
 from synthscape.buffers import FrameBuffers
 from synthscape.io.images import linear_to_srgb8, write_exr, write_png
 from synthscape.spec.scene_spec import SceneSpec
-from synthscape.writers.layout import frame_file
+from synthscape.writers.layout import frame_file, stem_file
 
 DEPTH_PNG_SCALE = 256.0
 """``depth/*.png`` stores metres * 256 as uint16 (KITTI depth convention); 0 = no hit."""
@@ -99,3 +99,53 @@ def write_normal(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: Fram
     n = np.asarray(buffers.normal, dtype=np.float32)
     channels = {"X": n[..., 0], "Y": n[..., 1], "Z": n[..., 2]}
     return [write_exr(frame_file(out_dir, "normal", spec.frame_index, "exr"), channels)]
+
+
+def normal_channels(normal: np.ndarray) -> dict[str, np.ndarray]:
+    """(H, W, 3) world-space normals as the float32 ``X``, ``Y``, ``Z`` channels of ``normal/*.exr``."""
+    n = np.asarray(normal, dtype=np.float32)
+    return {"X": n[..., 0], "Y": n[..., 1], "Z": n[..., 2]}
+
+
+def write_image_passes(out_dir: str | os.PathLike[str], stem: str, srgb8: np.ndarray,
+                       instance: np.ndarray, semantic: np.ndarray, depth: np.ndarray | None = None,
+                       normal: np.ndarray | None = None,
+                       depth_formats: tuple[str, ...] = ("exr", "png")) -> list[Path]:
+    """The image files of one frame named ``stem`` from arrays already in their final form.
+
+    For data that is not a fresh render (augmented copies): ``srgb8`` is (H, W, 3) uint8 sRGB,
+    ``instance``/``semantic`` integer id maps; depth and normals are encoded as
+    :func:`write_depth` and :func:`write_normal` encode them.
+
+    Args:
+        out_dir: the dataset folder.
+        stem: file stem, e.g. ``000003_k1``.
+        srgb8: ``rgb/<stem>.png``.
+        instance: ``instance/<stem>.png``.
+        semantic: ``semantic/<stem>.png``.
+        depth: (H, W) metres, inf = no hit; None = no depth files.
+        normal: (H, W, 3); None = no normal file.
+        depth_formats: which of ``exr`` and ``png`` to write for depth.
+
+    Returns:
+        The paths written.
+    """
+    paths = [write_png(stem_file(out_dir, "rgb", stem, "png"), np.asarray(srgb8, dtype=np.uint8)),
+             write_png(stem_file(out_dir, "instance", stem, "png"), as_uint16("instance", instance)),
+             write_png(stem_file(out_dir, "semantic", stem, "png"), as_uint16("semantic", semantic))]
+    if depth is not None and "exr" in depth_formats:
+        paths.append(write_exr(stem_file(out_dir, "depth", stem, "exr"), {"Z": depth_to_exr(depth)}))
+    if depth is not None and "png" in depth_formats:
+        paths.append(write_png(stem_file(out_dir, "depth", stem, "png"), depth_to_png16(depth)))
+    if normal is not None:
+        paths.append(write_exr(stem_file(out_dir, "normal", stem, "exr"), normal_channels(normal)))
+    return paths
+
+
+for _fmt in (
+        OutputFormat("rgb", write_rgb, description="rgb/NNNNNN.png: 8-bit sRGB"),
+        OutputFormat("depth", write_depth, description="depth/NNNNNN.exr (float32 m) and .png (uint16 m x 256)"),
+        OutputFormat("instance", write_instance, description="instance/NNNNNN.png: uint16 instance ids"),
+        OutputFormat("semantic", write_semantic, description="semantic/NNNNNN.png: uint16 category ids"),
+        OutputFormat("normal", write_normal, description="normal/NNNNNN.exr: float32 world-space normals")):
+    register_output(_fmt)

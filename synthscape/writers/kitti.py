@@ -6,29 +6,32 @@ x_velo``. Label boxes are in camera coordinates (x right, y down, z forward): ``
 the bottom centre, dimensions are ``h w l``, ``rotation_y`` turns about the camera y axis and
 is 0 when the object's length axis points along camera +x. The 3D box is exact when the camera
 is level (KITTI's rig); for a pitched camera the box's heading is projected on the camera's
-x-z plane. Pixel convention: see :mod:`synthscape.lidar.camera_rays`.
+x-z plane. Pixel convention, projection, near-plane clipping and truncation:
+:mod:`synthscape.spec.projection`.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from synthscape.buffers import FrameBuffers, SceneMesh
+from synthscape.buffers import FrameBuffers
 from synthscape.io.atomic import write_atomic, write_bytes_atomic, write_text_atomic
 from synthscape.io.images import linear_to_srgb8, write_png
-from synthscape.lidar.camera_rays import PIXEL_CENTER, image_extent, pixel_rays
 from synthscape.lidar.io import scan_to_bin
 from synthscape.lidar.mesh import box_corners, object_to_world
 from synthscape.lidar.pose import VELO_TO_CAM_AXES
-from synthscape.lidar.raycast import default_raycaster
-from synthscape.lidar.simulate import LidarScan
+from synthscape.sensors.config import lidar_config
+from synthscape.spec.projection import (clip_box_near_plane, mask_rect, projected_rect, projection_from_k,
+                                        truncation)
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec
+from synthscape.writers.registry import FinalizeContext, OutputFormat, register_output
+from synthscape.writers.splits import split_train_val
 
 STEREO_BASELINE_M = 0.54
 """KITTI's colour stereo baseline, used for P1/P3."""
@@ -39,7 +42,6 @@ TR_IMU_TO_VELO = np.array([[1.0, 0.0, 0.0, -0.8086759],
 KITTI_IMAGE_HEIGHT = 375
 MODERATE_MIN_HEIGHT_PX = 25.0
 """KITTI 'Moderate' minimum 2D box height at 375 px image height."""
-NEAR_PLANE_M = 0.05
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,12 @@ def _fmt(matrix: np.ndarray) -> str:
 
 def projection_p2(spec: SceneSpec) -> np.ndarray:
     """(3, 4) KITTI P2 = K [I | 0] of the spec's camera."""
-    return np.hstack([np.asarray(spec.camera.K, dtype=np.float64), np.zeros((3, 1))])
+    return projection_from_k(spec.camera.K)
 
 
 def velo_to_cam(spec: SceneSpec) -> np.ndarray:
     """(4, 4) Tr_velo_to_cam: the spec's LiDAR pose, or the default rig's axes if no LiDAR."""
-    lidar = spec.extras.get("lidar")
+    lidar = lidar_config(spec)
     if lidar and "lidar_to_camera" in lidar:
         return np.asarray(lidar["lidar_to_camera"], dtype=np.float64)
     out = np.eye(4)
@@ -90,7 +92,12 @@ def kitti_calib(spec: SceneSpec) -> str:
     p3[0, 3] = -p2[0, 0] * STEREO_BASELINE_M
     rows = [("P0", p2), ("P1", p3), ("P2", p2), ("P3", p3), ("R0_rect", np.eye(3)),
             ("Tr_velo_to_cam", velo_to_cam(spec)[:3]), ("Tr_imu_to_velo", TR_IMU_TO_VELO)]
-    return "".join(f"{name}: {_fmt(m)}\n" for name, m in rows)
+    return format_calib(dict(rows))
+
+
+def format_calib(matrices: Mapping[str, np.ndarray]) -> str:
+    """A KITTI calib file's text: one ``name: v0 v1 ...`` row per matrix, in order."""
+    return "".join(f"{name}: {_fmt(m)}\n" for name, m in matrices.items())
 
 
 def kitti_box(spec: SceneSpec, obj: ObjectSpec) -> KittiBox:
@@ -111,39 +118,6 @@ def kitti_box(spec: SceneSpec, obj: ObjectSpec) -> KittiBox:
     return KittiBox(corners, (float(ext[2]), float(width), float(length)), location, ry)
 
 
-def clip_box_near_plane(corners: np.ndarray) -> np.ndarray:
-    """Corners in front of the near plane plus the box edges' crossings of it, (K, 3)."""
-    edges = [(0, 1), (1, 2), (2, 3), (3, 0), (4, 5), (5, 6), (6, 7), (7, 4),
-             (0, 4), (1, 5), (2, 6), (3, 7)]
-    pts = [c for c in corners if c[2] >= NEAR_PLANE_M]
-    for a, b in edges:
-        za, zb = corners[a, 2] - NEAR_PLANE_M, corners[b, 2] - NEAR_PLANE_M
-        if za * zb < 0:
-            pts.append(corners[a] + (corners[b] - corners[a]) * za / (za - zb))
-    return np.array(pts).reshape(-1, 3)
-
-
-def projected_rect(corners: np.ndarray, K: np.ndarray) -> np.ndarray | None:
-    """(4,) x1 y1 x2 y2 of the projection of 3D points (camera frame); None if all behind."""
-    pts = clip_box_near_plane(corners)
-    if len(pts) == 0:
-        return None
-    uv = pts @ np.asarray(K, float).T
-    uv = uv[:, :2] / uv[:, 2:3]
-    return np.concatenate([uv.min(axis=0), uv.max(axis=0)])
-
-
-def truncation(rect: np.ndarray | None, width: int, height: int) -> float:
-    """Fraction of the projected box's area outside the image, 0..1 (1 if behind the camera)."""
-    if rect is None:
-        return 1.0
-    x0, y0, x1, y1 = image_extent(width, height)
-    area = max(rect[2] - rect[0], 1e-9) * max(rect[3] - rect[1], 1e-9)
-    inside = (max(0.0, min(rect[2], x1) - max(rect[0], x0))
-              * max(0.0, min(rect[3], y1) - max(rect[1], y0)))
-    return float(np.clip(1.0 - inside / area, 0.0, 1.0))
-
-
 def occlusion_level(visible_px: int, amodal_px: int) -> int:
     """KITTI occluded flag from visible / amodal in-image pixels: 0 (>= 90 %), 1 (>= 40 %),
     2 (less), 3 (unknown: no amodal footprint)."""
@@ -151,55 +125,6 @@ def occlusion_level(visible_px: int, amodal_px: int) -> int:
         return 3
     ratio = visible_px / amodal_px
     return 0 if ratio >= 0.9 else 1 if ratio >= 0.4 else 2
-
-
-def _object_rect_px(mesh: SceneMesh, spec: SceneSpec, tri: np.ndarray) -> tuple[int, ...]:
-    cam = spec.camera
-    w2c = np.asarray(cam.world_to_camera, float)
-    verts = mesh.vertices[np.unique(mesh.triangles[tri])].astype(np.float64)
-    pc = verts @ w2c[:3, :3].T + w2c[:3, 3]
-    if np.any(pc[:, 2] < NEAR_PLANE_M):
-        return 0, cam.width, 0, cam.height
-    uv = pc @ np.asarray(cam.K, float).T
-    uv = uv[:, :2] / uv[:, 2:3]
-    x0, y0 = np.floor(uv.min(axis=0) - PIXEL_CENTER).astype(int) - 1
-    x1, y1 = np.ceil(uv.max(axis=0) - PIXEL_CENTER).astype(int) + 2
-    return (int(np.clip(x0, 0, cam.width)), int(np.clip(x1, 0, cam.width)),
-            int(np.clip(y0, 0, cam.height)), int(np.clip(y1, 0, cam.height)))
-
-
-def amodal_masks(mesh: SceneMesh, spec: SceneSpec) -> dict[int, np.ndarray]:
-    """Unoccluded footprint of every object: camera rays cast against its triangles alone.
-
-    Returns:
-        ``{instance_id: (H, W) bool}`` for each object of ``spec`` with triangles in ``mesh``.
-    """
-    cam = spec.camera
-    out: dict[int, np.ndarray] = {}
-    for obj in spec.objects:
-        tri = np.flatnonzero(mesh.triangle_instance == obj.instance_id)
-        if tri.size == 0:
-            continue
-        mask = out.setdefault(obj.instance_id, np.zeros((cam.height, cam.width), dtype=bool))
-        x0, x1, y0, y1 = _object_rect_px(mesh, spec, tri)
-        if x1 <= x0 or y1 <= y0:
-            continue
-        sub = SceneMesh(mesh.vertices, mesh.triangles[tri], mesh.triangle_instance[tri],
-                        mesh.triangle_reflectivity[tri])
-        origin, dirs, _ = pixel_rays(np.asarray(cam.K), np.asarray(cam.world_to_camera),
-                                     (x0, x1), (y0, y1))
-        hits = default_raycaster(sub).cast(origin, dirs)
-        mask[y0:y1, x0:x1] = np.isfinite(hits.t).reshape(y1 - y0, x1 - x0)
-    return out
-
-
-def _visible_rect(mask: np.ndarray) -> tuple[float, float, float, float]:
-    """Outer edges of the mask's pixels, clipped to KITTI's box range [0, W-1] x [0, H-1]."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    h, w = mask.shape
-    lo = PIXEL_CENTER - 0.5
-    return (max(cols[0] + lo, 0.0), max(rows[0] + lo, 0.0),
-            min(cols[-1] + 1 + lo, w - 1.0), min(rows[-1] + 1 + lo, h - 1.0))
 
 
 def dontcare_line(rect: Sequence[float]) -> str:
@@ -225,19 +150,35 @@ def label_line(kitti_type: str, trunc: float, occluded: int, box: KittiBox,
             f"{box.rotation_y:.4f}")
 
 
+EMPTY_FRAME_ROW = dontcare_line((0.0, 0.0, 0.0, 0.0))
+"""The one row of a frame without labelled objects: a zero-area DontCare region, which every
+toolchain reads and ignores (OpenPCDet's ``get_infos`` raises on an empty ``label_2`` file)."""
+
+
+def label_file_text(lines: Sequence[str]) -> str:
+    """A ``label_2`` file's text: one row per line; a frame without rows gets :data:`EMPTY_FRAME_ROW`."""
+    return "".join(f"{line}\n" for line in (lines or [EMPTY_FRAME_ROW]))
+
+
 def default_min_height_px(height: int) -> float:
     """KITTI's 25 px minimum box height scaled to an image ``height`` pixels tall."""
     return MODERATE_MIN_HEIGHT_PX * height / KITTI_IMAGE_HEIGHT
 
 
-def kitti_labels(spec: SceneSpec, buffers: FrameBuffers, amodal: dict[int, np.ndarray],
-                 min_height_px: float | None = None) -> list[str]:
+def _amodal_px(buffers: FrameBuffers, instance_id: int) -> int:
+    """Amodal in-image pixels of an object from the sensors stage (0 = unknown)."""
+    seen = (buffers.visibility or {}).get(instance_id)
+    return int(seen.amodal_px or 0) if seen is not None else 0
+
+
+def kitti_labels(spec: SceneSpec, buffers: FrameBuffers, min_height_px: float | None = None) -> list[str]:
     """The label_2 rows of a frame: objects with a ``kitti_type`` that are visible.
 
     Args:
         spec: the frame.
-        buffers: its render; ``instance`` gives the visible masks and 2D boxes.
-        amodal: :func:`amodal_masks` of the frame, for the occlusion level.
+        buffers: its render; ``instance`` gives the visible masks and 2D boxes, and
+            ``visibility`` (sensors stage) the amodal footprint for the occlusion level
+            (level 3, unknown, without it).
         min_height_px: visible boxes lower than this become DontCare (written last);
             default :func:`default_min_height_px`.
 
@@ -252,15 +193,14 @@ def kitti_labels(spec: SceneSpec, buffers: FrameBuffers, amodal: dict[int, np.nd
         visible = buffers.instance == obj.instance_id
         if not ktype or not visible.any():
             continue
-        rect = _visible_rect(visible)
+        rect = tuple(float(v) for v in mask_rect(visible))
         if rect[3] - rect[1] < min_h:
             dontcare.append(dontcare_line(rect))
             continue
         box = kitti_box(spec, obj)
         trunc = truncation(projected_rect(box.corners, np.asarray(spec.camera.K)),
                            buffers.width, buffers.height)
-        amodal_px = int(amodal[obj.instance_id].sum()) if obj.instance_id in amodal else 0
-        occ = occlusion_level(int(visible.sum()), amodal_px)
+        occ = occlusion_level(int(visible.sum()), _amodal_px(buffers, obj.instance_id))
         rows.append(label_line(ktype, trunc, occ, box, rect))
     return rows + dontcare
 
@@ -273,45 +213,54 @@ def _write_image(path: Path, out_dir: Path, frame_index: int, buffers: FrameBuff
 
 
 def write_kitti_frame(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: FrameBuffers,
-                      scan: LidarScan | None, min_height_px: float | None = None) -> list[Path]:
+                      min_height_px: float | None = None) -> list[Path]:
     """Write ``kitti/training/{image_2,label_2,calib,velodyne}/NNNNNN.*`` for one frame.
 
     ``image_2`` copies ``rgb/NNNNNN.png`` when the caller has written it (else encodes
-    ``buffers.rgb``); occlusion uses :func:`amodal_masks` of ``buffers.mesh`` (level 3,
-    unknown, without a mesh); ``velodyne`` is skipped when ``scan`` is None.
+    ``buffers.rgb``); occlusion comes from ``buffers.visibility``; ``velodyne`` is the
+    sensors stage's ``buffers.lidar`` (skipped when None).
 
     Returns:
         The paths written.
     """
     out = Path(out_dir)
     root, name = out / "kitti" / "training", f"{spec.frame_index:06d}"
-    amodal = amodal_masks(buffers.mesh, spec) if buffers.mesh is not None else {}
-    labels = kitti_labels(spec, buffers, amodal, min_height_px)
+    labels = kitti_labels(spec, buffers, min_height_px)
     paths = [_write_image(root / "image_2" / f"{name}.png", out, spec.frame_index, buffers),
-             write_text_atomic(root / "label_2" / f"{name}.txt", "".join(f"{r}\n" for r in labels)),
+             write_text_atomic(root / "label_2" / f"{name}.txt", label_file_text(labels)),
              write_text_atomic(root / "calib" / f"{name}.txt", kitti_calib(spec))]
-    if scan is not None:
-        paths.append(write_bytes_atomic(root / "velodyne" / f"{name}.bin", scan_to_bin(scan)))
+    if buffers.lidar is not None:
+        paths.append(write_bytes_atomic(root / "velodyne" / f"{name}.bin", scan_to_bin(buffers.lidar)))
     return paths
-
-
-def split_train_val(frame_indices: Sequence[int], val_fraction: float = 0.2,
-                    seed: int = 0) -> tuple[list[int], list[int]]:
-    """Deterministic train/val split of frame indices (sorted lists)."""
-    if not 0.0 <= val_fraction <= 1.0:
-        raise ValueError(f"val_fraction must be in [0, 1], got {val_fraction}")
-    frames = np.array(sorted(set(int(i) for i in frame_indices)), dtype=np.int64)
-    n_val = int(round(val_fraction * len(frames)))
-    perm = np.random.default_rng(np.random.SeedSequence([seed, 0x4B17])).permutation(len(frames))
-    val = sorted(frames[perm[:n_val]].tolist())
-    return sorted(set(frames.tolist()) - set(val)), val
 
 
 def write_kitti_imagesets(out_dir: str | os.PathLike[str], frame_indices: Sequence[int],
                           val_fraction: float = 0.2, seed: int = 0) -> list[Path]:
-    """Write ``kitti/ImageSets/{train,val,trainval}.txt`` (6-digit ids, one per line)."""
+    """Write ``kitti/ImageSets/{train,val,trainval,test}.txt`` (6-digit ids, one per line).
+
+    ``test.txt`` is empty (every frame is labelled): mmdetection3d's ``create_kitti_info_file``
+    and OpenPCDet's ``create_kitti_infos`` read it and stop without it.
+    """
     train, val = split_train_val(frame_indices, val_fraction, seed)
-    sets = {"train": train, "val": val, "trainval": sorted(train + val)}
+    sets = {"train": train, "val": val, "trainval": sorted(train + val), "test": []}
     base = Path(out_dir) / "kitti" / "ImageSets"
     return [write_text_atomic(base / f"{k}.txt", "".join(f"{i:06d}\n" for i in v))
             for k, v in sets.items()]
+
+
+def write_kitti(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: FrameBuffers,
+                **ctx: object) -> list[Path]:
+    """The ``kitti`` output: :func:`write_kitti_frame` when a category has a KITTI type, else nothing."""
+    return write_kitti_frame(out_dir, spec, buffers) if spec.wants_kitti() else []
+
+
+def finalize_kitti(ctx: FinalizeContext) -> list[Path]:
+    """``kitti/ImageSets`` over the merged frames, split with the dataset seed (none without ``kitti/``)."""
+    if not (Path(ctx.out_dir) / "kitti").is_dir():
+        return []
+    return write_kitti_imagesets(ctx.out_dir, ctx.frames, seed=ctx.dataset_seed)
+
+
+register_output(OutputFormat(
+    "kitti", write_kitti, finalize_kitti, needs=frozenset({"mesh", "visibility", "lidar"}), scope="frame",
+    description="KITTI object detection: kitti/training/{image_2,label_2,calib,velodyne}, kitti/ImageSets"))

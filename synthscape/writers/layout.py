@@ -2,17 +2,29 @@
 
 See ``docs/architecture.md`` (Dataset layout). Every per-frame file is
 ``DIR/<folder>/NNNNNN.<ext>`` with ``NNNNNN`` the zero-padded 6-digit frame index.
+
+A frame's marker ``.done/NNNNNN`` is written last, after every file of the frame has
+been renamed into place. It is JSON: ``{"schema_version": 1, "frame": N, "files":
+[{"path": "rgb/NNNNNN.png", "size": ..., "sha256": ...}, ...]}``. A frame counts as
+complete only when its marker parses and every file it lists has the recorded size
+(and, when verifying, the recorded SHA-256): a truncated or emptied file, or an
+empty or unparsable marker, makes the frame unfinished, so the next run redoes it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from synthscape.io.atomic import write_text_atomic
 
 DONE_DIR = ".done"
+MARKER_SCHEMA_VERSION = 1
+HASH_BLOCK = 1 << 20
 
 
 def frame_name(frame_index: int) -> str:
@@ -37,32 +49,104 @@ def done_marker(out_dir: str | os.PathLike[str], frame_index: int) -> Path:
     return Path(out_dir) / DONE_DIR / frame_name(frame_index)
 
 
+def file_digest(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(HASH_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def marker_entry(out_dir: str | os.PathLike[str], path: str | os.PathLike[str]) -> dict[str, Any]:
+    """``{"path", "size", "sha256"}`` of one frame file, as recorded in its marker."""
+    return {"path": relative(out_dir, path), "size": Path(path).stat().st_size, "sha256": file_digest(path)}
+
+
 def write_done_marker(out_dir: str | os.PathLike[str], frame_index: int,
                       files: Sequence[str | os.PathLike[str]]) -> Path:
-    """Atomically write a frame's marker: the sorted relative paths of its files, one per line."""
-    lines = sorted({relative(out_dir, f) for f in files})
-    return write_text_atomic(done_marker(out_dir, frame_index), "".join(f"{line}\n" for line in lines))
+    """Atomically write a frame's marker: JSON listing each file's relative path, size and SHA-256.
+
+    Call it last, once every file of the frame has been renamed into place.
+    """
+    entries = {relative(out_dir, f): marker_entry(out_dir, f) for f in files}
+    record = {"schema_version": MARKER_SCHEMA_VERSION, "frame": frame_index,
+              "files": [entries[name] for name in sorted(entries)]}
+    return write_text_atomic(done_marker(out_dir, frame_index), json.dumps(record, sort_keys=True) + "\n")
+
+
+def read_marker(out_dir: str | os.PathLike[str], frame_index: int) -> list[dict[str, Any]] | None:
+    """The file entries of a frame's marker; None when it is missing, empty, unparsable or of another frame."""
+    try:
+        record = json.loads(done_marker(out_dir, frame_index).read_text("utf-8"))
+        files = record["files"]
+        if record["frame"] != frame_index or not isinstance(files, list):
+            return None
+        for entry in files:
+            if not (isinstance(entry["path"], str) and isinstance(entry["size"], int)
+                    and isinstance(entry["sha256"], str)):
+                return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return files
 
 
 def marker_files(out_dir: str | os.PathLike[str], frame_index: int) -> list[str]:
-    """The relative paths listed in a frame's marker ([] when there is no marker)."""
-    marker = done_marker(out_dir, frame_index)
-    if not marker.is_file():
-        return []
-    return [line for line in marker.read_text("utf-8").splitlines() if line]
+    """The relative paths listed in a frame's marker ([] when there is no valid marker)."""
+    return [entry["path"] for entry in read_marker(out_dir, frame_index) or []]
 
 
-def frame_is_complete(out_dir: str | os.PathLike[str], frame_index: int) -> bool:
-    """True when the frame's ``.done`` marker exists and every file it lists exists."""
-    marker = done_marker(out_dir, frame_index)
-    if not marker.is_file():
-        return False
-    return all((Path(out_dir) / name).is_file() for name in marker_files(out_dir, frame_index))
+def frame_problem(out_dir: str | os.PathLike[str], frame_index: int, verify: bool = False) -> str | None:
+    """Why a frame does not count as complete, or None when it does.
+
+    Checks that the marker is valid and that every file it lists exists with the
+    recorded size (cheap: one ``stat`` per file); with ``verify`` also the SHA-256.
+    """
+    entries = read_marker(out_dir, frame_index)
+    if entries is None:
+        marker = done_marker(out_dir, frame_index)
+        return f"{relative(out_dir, marker)}: " + ("unreadable or not a valid marker" if marker.exists()
+                                                   else "no marker")
+    for entry in entries:
+        path = Path(out_dir) / entry["path"]
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return f"{entry['path']}: missing"
+        if size != entry["size"]:
+            return f"{entry['path']}: {size} bytes, its marker says {entry['size']}"
+        if verify and file_digest(path) != entry["sha256"]:
+            return f"{entry['path']}: contents differ from its marker (SHA-256)"
+    return None
+
+
+def frame_is_complete(out_dir: str | os.PathLike[str], frame_index: int, verify: bool = False) -> bool:
+    """True when the frame's ``.done`` marker is valid and every file it lists matches it.
+
+    Sizes are always compared; with ``verify`` the SHA-256 of every file as well.
+    """
+    return frame_problem(out_dir, frame_index, verify) is None
 
 
 def complete_frames(out_dir: str | os.PathLike[str]) -> list[int]:
-    """Sorted indices of the frames that have a ``.done`` marker (files not re-checked)."""
+    """Sorted indices of the frames that have a ``.done`` marker (neither it nor the files re-checked).
+
+    Cheap (one directory listing), for progress; use :func:`frame_is_complete` to trust a frame.
+    """
     folder = Path(out_dir) / DONE_DIR
     if not folder.is_dir():
         return []
     return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit() and len(p.name) == 6)
+
+
+def copy_stem(frame_index: int, copy: int) -> str:
+    """Stem of copy ``copy`` of a frame in an augmented dataset: ``NNNNNN_kK``."""
+    if copy < 0:
+        raise ValueError(f"copy index must be >= 0, got {copy}")
+    return f"{frame_name(frame_index)}_k{copy}"
+
+
+def stem_file(out_dir: str | os.PathLike[str], folder: str, stem: str, suffix: str) -> Path:
+    """``out_dir/folder/<stem>.suffix``: :func:`frame_file` for any file stem."""
+    return Path(out_dir) / folder / f"{stem}.{suffix}"
+

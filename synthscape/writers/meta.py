@@ -18,6 +18,7 @@ from synthscape.io.atomic import write_text_atomic
 from synthscape.spec.scene_spec import SceneSpec, spec_from_dict, spec_to_dict
 from synthscape.versions import software_versions
 from synthscape.writers.layout import frame_file
+from synthscape.writers.registry import OutputFormat, register_output
 
 META_SCHEMA_VERSION = 1
 _ADDED_TOP = ("frame_seed", "versions", "meta_schema_version")
@@ -65,3 +66,7 @@ def write_meta(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: FrameB
     """``meta/NNNNNN.json`` for the frame (``buffers`` is not used)."""
     text = meta_to_json(frame_meta(spec, blender_version))
     return [write_text_atomic(frame_file(out_dir, "meta", spec.frame_index, "json"), text)]
+
+
+register_output(OutputFormat("meta", write_meta, scope="frame",
+                             description="meta/NNNNNN.json: the frame's resolved spec, seed and versions"))

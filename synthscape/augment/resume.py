@@ -1,0 +1,114 @@
+"""Crash-safe augment runs: the run record, per-copy markers and resume.
+
+``augment_run.json`` in the output folder records what defines the augmented dataset (the
+source folder, copies, seed, whether KITTI is written, the hash of the resolved augment
+config); it has no timestamps, so reruns write the same bytes. A rerun with the same
+parameters resumes: copies whose ``.done/NNNNNN_kK`` marker is valid are kept, the rest are
+redone, temp files of the killed run are removed. A rerun with other parameters into the
+folder, or any run into a non-empty folder without a record, is refused.
+
+A copy's marker is JSON in the layout of the render's frame markers
+(:mod:`synthscape.writers.layout`): every file of the copy with its size and SHA-256; a copy
+counts as done when the marker parses and each file has the recorded size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from synthscape.augment.base import AugmentError
+from synthscape.batch.resume import clean_stale_temp_files
+from synthscape.io.atomic import write_text_atomic
+from synthscape.writers.layout import DONE_DIR, marker_entry, relative
+
+RUN_FILE = "augment_run.json"
+RUN_SCHEMA_VERSION = 1
+MARKER_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class AugmentRun:
+    """The parameters that define an augmented dataset.
+
+    Attributes:
+        source: the source dataset folder (resolved).
+        copies: copies per frame.
+        seed: augmentation seed.
+        kitti: whether ``kitti/`` is written.
+        config_sha256: SHA-256 of the canonical JSON of the resolved augment config.
+    """
+
+    source: str
+    copies: int
+    seed: int
+    kitti: bool
+    config_sha256: str
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a resolved augment config."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return {key: data[key] for key in AugmentRun.__dataclass_fields__}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise AugmentError(f"{path}: unreadable augment record ({type(error).__name__}); delete "
+                           "the output folder and rerun augment") from None
+
+
+def prepare_output(dst: Path, run: AugmentRun, config: dict[str, Any]) -> None:
+    """Check ``dst`` against ``run``, write the record, remove a killed run's temp files.
+
+    Raises:
+        AugmentError: ``dst`` is not empty and holds no record, or a record of other
+            parameters (naming what differs).
+    """
+    record = dst / RUN_FILE
+    if record.is_file():
+        old, new = _read_record(record), asdict(run)
+        changed = [k for k in new if old[k] != new[k]]
+        if changed:
+            detail = ", ".join("the augment config changed" if k == "config_sha256"
+                               else f"{k}: {old[k]!r} -> {new[k]!r}" for k in changed)
+            raise AugmentError(f"{record}: this folder holds an augment run with other "
+                               f"parameters ({detail}); use a new --out folder, or rerun with "
+                               "the original options to resume it")
+    elif dst.exists() and any(dst.iterdir()):
+        raise AugmentError(f"{dst}: output folder is not empty and holds no {RUN_FILE} of an "
+                           "augment run to resume; choose a new folder")
+    data = dict(asdict(run), schema_version=RUN_SCHEMA_VERSION, config=config)
+    write_text_atomic(record, json.dumps(data, sort_keys=True, indent=2) + "\n")
+    clean_stale_temp_files(dst)
+
+
+def marker_path(dst: Path, stem: str) -> Path:
+    """The marker ``dst/.done/<stem>`` of a copy."""
+    return dst / DONE_DIR / stem
+
+
+def write_copy_marker(dst: Path, stem: str, files: Sequence[Path]) -> Path:
+    """Atomically write a copy's marker listing its files' paths, sizes and SHA-256; call last."""
+    entries = {relative(dst, f): marker_entry(dst, f) for f in files}
+    record = {"schema_version": MARKER_SCHEMA_VERSION, "stem": stem,
+              "files": [entries[name] for name in sorted(entries)]}
+    return write_text_atomic(marker_path(dst, stem), json.dumps(record, sort_keys=True) + "\n")
+
+
+def copy_is_done(dst: Path, stem: str) -> bool:
+    """True when the copy's marker parses, names this copy and every file has its size."""
+    try:
+        record = json.loads(marker_path(dst, stem).read_text("utf-8"))
+        if record["stem"] != stem or not record["files"]:
+            return False
+        return all((dst / e["path"]).stat().st_size == e["size"] for e in record["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False

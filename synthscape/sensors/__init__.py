@@ -1,0 +1,67 @@
+"""The sensors stage: after the render, fill the frame buffers with what geometry gives.
+
+``run_sensors(spec, buffers, needs)`` adds the LiDAR sweep (``buffers.lidar``, from
+:mod:`synthscape.sensors.lidar`) and every object's visibility (``buffers.visibility``, from
+:mod:`synthscape.sensors.visibility`), so that writers stay pure functions of
+(spec, buffers). A new sensor is one module here plus one line in :func:`run_sensors`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+from synthscape.buffers import FrameBuffers
+from synthscape.sensors.config import lidar_config
+from synthscape.sensors.lidar import scan_lidar
+from synthscape.sensors.visibility import object_visibility
+from synthscape.spec.scene_spec import SceneSpec
+
+SENSOR_NEEDS = frozenset({"lidar", "visibility"})
+"""What :func:`run_sensors` can fill (``mesh`` is the renderer's; the stage reads it)."""
+
+
+def default_needs(spec: SceneSpec) -> frozenset[str]:
+    """What the default outputs need of the stage for this spec: ``lidar`` with a LiDAR,
+    ``visibility`` (KITTI occlusion) when a category has a KITTI type; or ``spec.needs``
+    when the run plan set them."""
+    planned = frozenset(getattr(spec, "needs", ()) or ())
+    if planned:
+        return planned
+    wanted = {"lidar"} if lidar_config(spec) else set()
+    if spec.wants_kitti():
+        wanted.add("visibility")
+    return frozenset(wanted)
+
+
+def run_sensors(spec: SceneSpec, buffers: FrameBuffers, needs: Iterable[str] | None = None,
+                **backends: Any) -> FrameBuffers:
+    """Return ``buffers`` with the sensor outputs that ``needs`` asks for filled in.
+
+    Args:
+        spec: the frame.
+        buffers: the render's passes (``mesh`` when LiDAR or amodal masks are wanted).
+        needs: names among :data:`SENSOR_NEEDS` (others, such as ``mesh``, are ignored);
+            None: :func:`default_needs`.
+        **backends: ``raycaster=factory`` to choose the ray-cast backend (tests).
+
+    Returns:
+        A new frozen :class:`FrameBuffers` (``dataclasses.replace``), or ``buffers`` itself
+        when there is nothing to add. Fields already set are kept.
+    """
+    wanted = frozenset(needs) if needs is not None else default_needs(spec)
+    updates: dict[str, Any] = {}
+    raycaster = backends.get("raycaster")
+    if "lidar" in wanted and buffers.lidar is None:
+        backend = raycaster(buffers.mesh) if raycaster and buffers.mesh is not None else None
+        scan = scan_lidar(spec, buffers, backend)
+        if scan is not None:
+            updates["lidar"] = scan
+    if "visibility" in wanted and buffers.visibility is None:
+        updates["visibility"] = (object_visibility(spec, buffers, raycaster) if raycaster
+                                 else object_visibility(spec, buffers))
+    return dataclasses.replace(buffers, **updates) if updates else buffers
+
+
+__all__ = ["SENSOR_NEEDS", "default_needs", "lidar_config", "run_sensors"]

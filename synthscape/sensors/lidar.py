@@ -1,0 +1,38 @@
+"""The LiDAR sensor of the sensors stage: one seeded sweep per frame against the scene mesh."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthscape.buffers import FrameBuffers, LidarScan
+from synthscape.lidar.raycast import RaycastBackend
+from synthscape.lidar.simulate import simulate_lidar
+from synthscape.sensors.config import lidar_config
+from synthscape.spec.scene_spec import SceneSpec
+from synthscape.spec.seeds import stage_rng
+
+SENSORS_STAGE = "sensors"
+"""Name of the random stream of the sensors stage (:func:`synthscape.spec.seeds.stage_rng`)."""
+
+
+def lidar_rng(spec: SceneSpec) -> np.random.Generator:
+    """The LiDAR noise generator of a frame: the ``sensors`` stage stream of its seed and index."""
+    return stage_rng(spec.dataset_seed, spec.frame_index, SENSORS_STAGE)
+
+
+def scan_lidar(spec: SceneSpec, buffers: FrameBuffers,
+               backend: RaycastBackend | None = None) -> LidarScan | None:
+    """The frame's LiDAR sweep, or None without a LiDAR (:func:`lidar_config`) or a mesh.
+
+    Args:
+        spec: the frame.
+        buffers: its render; ``mesh`` holds the world triangles.
+        backend: ray caster over ``buffers.mesh`` (default: the first available backend).
+    """
+    config = lidar_config(spec)
+    if not config or buffers.mesh is None:
+        return None
+    return simulate_lidar(buffers.mesh, config, lidar_rng(spec), spec.instance_to_category(), backend)
+
+
+__all__ = ["SENSORS_STAGE", "lidar_config", "lidar_rng", "scan_lidar"]
