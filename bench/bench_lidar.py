@@ -8,7 +8,6 @@ labels), write the files, the total, rays/s, and the BVHTree fallback for compar
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import tempfile
 import time
 from collections.abc import Callable
@@ -73,7 +72,7 @@ def main() -> None:
     spec = street_spec(np.random.default_rng(0), n_objects=20)
     recipe = LidarRecipe(preset="hdl64e")
     lidar = sample_lidar_spec(recipe, spec.camera.world_to_camera)
-    spec = dataclasses.replace(spec, extras={"lidar": lidar})
+    spec = spec.with_lidar(lidar)
     mesh = scene_mesh_from_spec(spec)
     i2c = spec.instance_to_category()
     dirs, _, _ = sensor_rays(recipe.sensor())

@@ -117,29 +117,15 @@ def validate(recipe: Path) -> None:
                f"outputs {', '.join(plan.outputs) or 'default'}{cameras}; frame 0 has {len(spec.objects)} object(s)")
 
 
-@main.command()
-@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out_png", type=click.Path(dir_okay=False, path_type=Path),
-              help="Contact sheet PNG (default: DATASET/preview.png).")
-@click.option("--max-frames", type=click.IntRange(min=1), default=4, show_default=True)
-@friendly_errors
-def preview(dataset: Path, out_png: Path | None, max_frames: int) -> None:
-    """Write a contact sheet of DATASET: RGB with boxes and masks, depth, instances."""
-    from synthscape.preview import write_contact_sheet
-
-    target = out_png or dataset / "preview.png"
-    write_contact_sheet(dataset, target, max_frames=max_frames)
-    click.echo(f"wrote {target}")
-
-
 def register_commands() -> None:
     """Add the commands that live in their own modules under ``headless/commands``."""
     from headless.commands.augment import augment
     from headless.commands.build_extension import build_extension
     from headless.commands.merge import merge
+    from headless.commands.preview import preview
     from headless.commands.status import status
 
-    for command in (augment, merge, status, build_extension):
+    for command in (augment, merge, status, build_extension, preview):
         main.add_command(command)
 
 

@@ -8,11 +8,13 @@ itself: the renderer is created by ``renderer_factory`` (by default
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,9 +28,6 @@ from synthscape.spec.sample import sample_frame
 from synthscape.spec.scene_spec import SceneSpec
 
 log = logging.getLogger("synthscape.pipeline")
-
-CAMERAS_DIR = "cameras"
-"""Folder of the further cameras' outputs: ``cameras/NAME/rgb/...`` (the main camera's are at the root)."""
 
 
 class Renderer(Protocol):
@@ -122,11 +121,6 @@ def resolve_outputs(recipe: Recipe, job: RenderJob) -> tuple[tuple[str, ...], fr
     return outputs, output_needs(outputs)
 
 
-def camera_folder(out_dir: Path, camera: str, main_camera: str) -> Path:
-    """Where a camera's per-camera files go: the dataset root for the main camera, else ``cameras/NAME``."""
-    return out_dir if camera == main_camera else out_dir / CAMERAS_DIR / camera
-
-
 def render_views(renderer: Renderer, spec: SceneSpec) -> dict[str, FrameBuffers]:
     """One render per camera of the rig (main camera first), keyed by camera name."""
     return {camera.name: renderer.render(spec.view(camera.name)) for camera in spec.cameras()}
@@ -139,7 +133,7 @@ def write_views(plan: RunPlan, spec: SceneSpec, views: dict[str, FrameBuffers], 
     """
     from synthscape.sensors import run_sensors
     from synthscape.writers import write_frame_files
-    from synthscape.writers.layout import done_marker, write_done_marker
+    from synthscape.writers.layout import camera_dir, done_marker, write_done_marker
 
     needs = set(spec.needs)
     done_marker(plan.out_dir, spec.frame_index).unlink(missing_ok=True)
@@ -149,12 +143,29 @@ def write_views(plan: RunPlan, spec: SceneSpec, views: dict[str, FrameBuffers], 
         view = spec.view(camera.name)
         buffers = run_sensors(view, views[camera.name], needs if main is None else needs - {"lidar"})
         main = buffers if main is None else main
-        folder = camera_folder(plan.out_dir, camera.name, spec.camera.name)
+        folder = camera_dir(plan.out_dir, camera.name, spec.camera.name)
         written += write_frame_files(folder, view, buffers, plan.outputs, scope="camera",
                                      blender_version=blender_version)
     assert main is not None
     written += write_frame_files(plan.out_dir, spec, main, plan.outputs, scope="frame", blender_version=blender_version)
     return [*written, write_done_marker(plan.out_dir, spec.frame_index, written)]
+
+
+def check_frame_memory(plan: RunPlan) -> None:
+    """Refuse a render whose frames cannot fit in this machine's memory (warn when tight).
+
+    Raises:
+        RecipeError: a camera's frame is larger than all physical memory (names the key).
+    """
+    from synthscape.recipe.memory import warn_if_frame_too_large
+
+    key = "--resolution" if plan.job.resolution is not None else "camera.resolution"
+    warn_if_frame_too_large(plan.resolution, plan.recipe_path, key=key, refuse=True)
+    rig = plan.recipe.rig
+    for index, camera in enumerate(rig.cameras if rig is not None else ()):
+        if camera.resolution is not None:
+            warn_if_frame_too_large(camera.resolution, plan.recipe_path, key=f"rig.cameras[{index}].resolution",
+                                    refuse=True)
 
 
 def resolve_textures(recipe: Recipe, job: RenderJob) -> dict[str, list[Any]]:
@@ -173,25 +184,35 @@ def render_frames(plan: RunPlan, renderer: Renderer, summary: RunSummary,
                   texture_pools: dict[str, list[Any]] | None = None) -> None:
     """Render and write each frame of the plan that is not already complete (resume-safe).
 
-    Per frame: sample the spec, one render per camera, the sensors stage, the writers.
+    Per frame: sample the spec, one render per camera, the sensors stage, the writers. The
+    sensors and writers of a frame run on a background thread while the next frame renders
+    (:class:`synthscape.pipeline_writer.BackgroundWriter`); a frame counts as rendered, and
+    ``progress`` is called, once its write step (marker last) has finished.
     """
-    from synthscape.writers import frame_is_complete
+    from synthscape.pipeline_writer import BackgroundWriter
+    from synthscape.writers.layout import frames_to_render
 
     indices = plan.frame_indices()
-    todo = [i for i in indices if not frame_is_complete(plan.out_dir, i)]
+    todo = frames_to_render(plan.out_dir, indices)  # logs each damaged frame it redoes
     summary.frames_skipped = [i for i in indices if i not in set(todo)]
-    for done, index in enumerate(todo, start=1):
-        if stop is not None and stop.is_set():
-            summary.interrupted = True
-            break
-        spec = sample_frame(plan, index, texture_pools or {})
-        started = time.perf_counter()
-        views = render_views(renderer, spec)
-        summary.render_seconds += time.perf_counter() - started
-        write_views(plan, spec, views, renderer.blender_version)
-        summary.frames_rendered.append(index)
-        if progress is not None:
-            progress(done, len(todo), index)
+
+    def finished(frames: list[int]) -> None:
+        for index in frames:
+            summary.frames_rendered.append(index)
+            if progress is not None:
+                progress(len(summary.frames_rendered), len(todo), index)
+
+    with BackgroundWriter() as writer:
+        for index in todo:
+            if stop is not None and stop.is_set():
+                summary.interrupted = True
+                break
+            spec = sample_frame(plan, index, texture_pools or {})
+            started = time.perf_counter()
+            views = render_views(renderer, spec)
+            summary.render_seconds += time.perf_counter() - started
+            finished(writer.submit(index, functools.partial(write_views, plan, spec, views, renderer.blender_version)))
+        finished(writer.drain())
 
 
 def render_dataset(job: RenderJob | RunPlan, *, renderer_factory: Callable[[str], Renderer] | None = None,
@@ -221,23 +242,29 @@ def render_dataset(job: RenderJob | RunPlan, *, renderer_factory: Callable[[str]
     """
     started = time.perf_counter()
     plan = job if isinstance(job, RunPlan) else plan_run(job)
+    check_frame_memory(plan)
     # The device is checked first: a wrong --device leaves nothing on disk.
     renderer = (renderer_factory or default_renderer_factory)(plan.device)
     summary = RunSummary(out_dir=plan.out_dir, frames_total=plan.frames, device_info=dict(renderer.device_info))
-    try:
-        if record is None:
-            record = prepare_output_dir(plan)
-        pools = resolve_textures(plan.recipe, plan.job)
-        render_frames(plan, renderer, summary, progress, stop, pools)
-    finally:
-        renderer.close()
-    summary.seconds = time.perf_counter() - started
-    if plan.job.finalize and not summary.interrupted:
-        from synthscape.batch.merge import merge_dataset
+    with contextlib.ExitStack() as run_lock:  # a finalizing run holds all of --out (shards: run_shard)
+        try:
+            if plan.job.finalize:
+                from synthscape.batch.lock import hold_output_lock
 
-        merged = merge_dataset(plan.out_dir, record=record, summary=summary,
-                               allow_partial=plan.job.frame_indices is not None)
-        summary.category_counts = merged.category_counts
+                run_lock.enter_context(hold_output_lock(plan.out_dir))
+            if record is None:
+                record = prepare_output_dir(plan)
+            pools = resolve_textures(plan.recipe, plan.job)
+            render_frames(plan, renderer, summary, progress, stop, pools)
+        finally:
+            renderer.close()
+        summary.seconds = time.perf_counter() - started
+        if plan.job.finalize and not summary.interrupted:
+            from synthscape.batch.merge import merge_dataset
+
+            merged = merge_dataset(plan.out_dir, record=record, summary=summary,
+                                   allow_partial=plan.job.frame_indices is not None)
+            summary.category_counts = merged.category_counts
     return summary
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 MINIMAL = str(REPO / "scenes" / "minimal.yaml")
 FAKE = "synthscape.batch.fake_renderer:FakeRenderer"
-RUN_SPECIFIC = {"dataset.json", "run.json"}
-"""Files that record how a run went (timings, shard count) rather than the dataset."""
+RUN_SPECIFIC = {"dataset.json", "run.json", ".lock"}
+"""Files that record how a run went (timings, shard count, the setup lock) rather than the dataset."""
 
 
 def tree(out_dir: Path) -> dict[str, bytes]:

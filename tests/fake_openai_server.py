@@ -59,7 +59,8 @@ class FakeImageServer:
 
     Attributes:
         base_url: ``http://127.0.0.1:PORT/v1``.
-        requests: (path, headers dict, body bytes) of every request received.
+        requests: (path without query, headers dict, body bytes) of every request received.
+        queries: the query string of every request received (``""`` when none).
         script: behaviours still to play, consumed one per request.
     """
 
@@ -68,6 +69,7 @@ class FakeImageServer:
         self.script = list(script or [])
         self.hang_s, self.image_size, self.trickle_s = hang_s, image_size, trickle_s
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.queries: list[str] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -128,8 +130,10 @@ class FakeImageServer:
 
             def do_POST(self) -> None:  # noqa: N802 (http.server API)
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                behaviour, number = server._next(self.path, dict(self.headers), body)
-                if not self.path.endswith(("/images/generations", "/images/edits")):
+                path, _, query = self.path.partition("?")
+                server.queries.append(query)
+                behaviour, number = server._next(path, dict(self.headers), body)
+                if not path.endswith(("/images/generations", "/images/edits")):
                     self._send(404, {"error": {"message": "not found"}}, number)
                 elif behaviour == "hang":
                     server._stop.wait(server.hang_s)
@@ -146,7 +150,7 @@ class FakeImageServer:
 
             def _image_payload(self, number: int) -> dict[str, Any]:
                 image = naive_image(number, server.image_size)
-                if self.path.endswith("/edits"):   # a seam-free answer: periodic pattern
+                if self.path.partition("?")[0].endswith("/edits"):   # seam-free: periodic pattern
                     y, x = np.mgrid[0:server.image_size, 0:server.image_size] / server.image_size
                     wave = 127 + 100 * np.sin(2 * np.pi * (x + 2 * y))
                     image = np.repeat(wave[..., None], 3, axis=2).astype(np.uint8)

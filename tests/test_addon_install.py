@@ -1,8 +1,9 @@
 """Install the built extension zip with Blender's own installer, then drive its operators.
 
 Each case runs in a fresh Python (Blender's user folders must point at a temporary folder
-before ``bpy`` is imported). Set ``SYNTHSCAPE_BPY45_PYTHON`` to a Python with ``bpy==4.5.*``
-to run the same checks on Blender 4.5 LTS.
+before ``bpy`` is imported). Set ``SYNTHSCAPE_BPY42_PYTHON`` / ``SYNTHSCAPE_BPY45_PYTHON`` to a
+Python with ``bpy==4.2.*`` / ``bpy==4.5.*`` (and nothing else, like a real Blender) to run the
+same checks on Blender 4.2 LTS, the oldest supported line, and 4.5 LTS.
 """
 
 from __future__ import annotations
@@ -87,13 +88,25 @@ def extension_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(f"cannot fetch the bundled wheels: {error}")
 
 
+OLDER_BLENDERS = {"4.2": "SYNTHSCAPE_BPY42_PYTHON", "4.5": "SYNTHSCAPE_BPY45_PYTHON"}
+"""The LTS lines tested besides this venv's bpy, and the variable naming a Python with each."""
+
+
 def interpreters() -> list[object]:
-    """The venv's Python (bpy 5.0) and, when configured, a Python with bpy 4.5."""
+    """The venv's Python (bpy 5.0) and, when configured, Pythons with bpy 4.2 and 4.5 (LTS)."""
     found: list[object] = [pytest.param(sys.executable, id="bpy-current")]
-    bpy45 = os.environ.get("SYNTHSCAPE_BPY45_PYTHON")
-    found.append(pytest.param(bpy45 or "", id="bpy-4.5", marks=pytest.mark.skipif(
-        not bpy45, reason="set SYNTHSCAPE_BPY45_PYTHON to a Python with bpy==4.5.*")))
+    for line, variable in OLDER_BLENDERS.items():
+        python = os.environ.get(variable)
+        found.append(pytest.param(python or "", id=f"bpy-{line}", marks=pytest.mark.skipif(
+            not python, reason=f"set {variable} to a Python with bpy=={line}.*")))
     return found
+
+
+def check_blender_line(python: str, result: dict) -> None:
+    """A configured older interpreter really runs that Blender line (not a newer bpy by mistake)."""
+    for line, variable in OLDER_BLENDERS.items():
+        if python and python == os.environ.get(variable):
+            assert result["blender"].startswith(line + "."), f"{variable} runs Blender {result['blender']}"
 
 
 def run_in_blender(python: str, extension_zip: Path, tmp_path: Path, mode: str, recipe: str = "") -> dict:
@@ -106,7 +119,9 @@ def run_in_blender(python: str, extension_zip: Path, tmp_path: Path, mode: str, 
                           capture_output=True, text=True, timeout=900)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and lines, f"driver failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return json.loads(lines[-1][len("RESULT "):])
+    result = json.loads(lines[-1][len("RESULT "):])
+    check_blender_line(python, result)
+    return result
 
 
 def check_common(result: dict, out: Path) -> pycocotools_coco.COCO:

@@ -7,9 +7,10 @@ import pytest
 
 from synthscape.augment import Compose, parse_augment
 from synthscape.augment.dataset import AugmentError, augment_dataset
-from synthscape.augment.kitti import box_corners, parse_calib, parse_labels, project_rect
+from synthscape.augment.kitti import parse_calib, parse_labels
 from synthscape.augment.synthetic import make_synthetic_dataset
 from synthscape.io.images import read_png
+from synthscape.spec.projection import label_box_corners, label_box_range, mask_rect, projected_rect
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -18,15 +19,11 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter / union)
 
 
-def _projected_box(row: list[str], p2: np.ndarray, width: int, height: int) -> np.ndarray:
-    h, w, length, x, y, z, ry = (float(v) for v in row[8:15])
-    rect = project_rect(box_corners(h, w, length, np.array([x, y, z]), ry), p2)
-    return np.clip(rect, 0, [width, height, width, height])
-
-
-def _mask_box(inst: np.ndarray) -> np.ndarray:
-    rows, cols = np.flatnonzero(inst.any(axis=1)), np.flatnonzero(inst.any(axis=0))
-    return np.array([cols[0], rows[0], cols[-1] + 1, rows[-1] + 1], dtype=float)
+def _projected_box(row, p2: np.ndarray, width: int, height: int) -> np.ndarray:
+    rect = projected_rect(label_box_corners(*row.dimensions, np.array(row.location),
+                                            row.rotation_y), p2)
+    x0, y0, x1, y1 = label_box_range(width, height)
+    return np.clip(rect, [x0, y0, x0, y0], [x1, y1, x1, y1])
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +46,7 @@ def test_projection_through_new_p2_matches_2d_box(kitti_source, tmp_path, ops):
     # the source itself is consistent
     src_row = parse_labels((kitti_source / "kitti/training/label_2/000000.txt").read_text())[0]
     src_p2 = parse_calib((kitti_source / "kitti/training/calib/000000.txt").read_text())["P2"]
-    assert _iou(_projected_box(src_row, src_p2, 192, 128), np.array(src_row[4:8], float)) >= 0.9
+    assert _iou(_projected_box(src_row, src_p2, 192, 128), np.array(src_row.rect)) >= 0.9
     checked = 0
     for kid in range(6):
         base = out / "kitti" / "training"
@@ -62,9 +59,9 @@ def test_projection_through_new_p2_matches_2d_box(kitti_source, tmp_path, ops):
         inst = read_png(out / "instance" / f"{frame:06d}_k{k}.png")
         np.testing.assert_array_equal(read_png(out / "rgb" / f"{frame:06d}_k{k}.png"), image)
         for row in rows:
-            box2d = np.array(row[4:8], float)
+            box2d = np.array(row.rect)
             assert _iou(_projected_box(row, calib["P2"], width, height), box2d) >= 0.9
-            assert _iou(_mask_box(inst == 1), box2d) >= 0.9
+            assert _iou(mask_rect(inst == 1), box2d) >= 0.9
             checked += 1
     assert checked > 0
 

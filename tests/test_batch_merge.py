@@ -20,10 +20,17 @@ from synthscape.batch.run_record import RunRecordError
 from synthscape.batch.shard_run import RENDERER_ENV, run_shard
 from synthscape.batch.status import dataset_status
 from synthscape.pipeline import RenderJob
+from synthscape.writers.layout import marker_files, write_done_marker
 from tests.batch_support import FAKE, MINIMAL, tree
 
 FRAMES = 7
 
+
+
+def remark(out_dir: Path, frame_index: int) -> None:
+    """Rewrite a frame's marker for its files as they are now (a frame that was written like this)."""
+    files = [out_dir / name for name in marker_files(out_dir, frame_index)]
+    write_done_marker(out_dir, frame_index, files)
 
 
 def cli(*args: str) -> object:
@@ -84,6 +91,7 @@ def test_merge_rejects_fragment_from_another_frame(reference: Path, tmp_path: Pa
     out = tmp_path / "ds"
     shutil.copytree(reference, out)
     shutil.copy(out / "coco" / "frames" / "000001.json", out / "coco" / "frames" / "000002.json")
+    remark(out, 2)
     with pytest.raises(MergeError, match=r"000002\.json: images \[2\] should be \[3\]"):
         merge_dataset(out)
 
@@ -95,6 +103,7 @@ def test_merge_rejects_inconsistent_categories(reference: Path, tmp_path: Path) 
     fragment = json.loads(path.read_text())
     fragment["annotations"][0]["category_id"] = 99
     path.write_text(json.dumps(fragment))
+    remark(out, 4)
     with pytest.raises(MergeError, match="category_id 99"):
         merge_dataset(out)
     meta_path = out / "meta" / "000003.json"
@@ -102,6 +111,8 @@ def test_merge_rejects_inconsistent_categories(reference: Path, tmp_path: Path) 
     meta = json.loads(meta_path.read_text())
     meta["categories"][0]["name"] = "crate"
     meta_path.write_text(json.dumps(meta))
+    remark(out, 3)
+    remark(out, 4)
     with pytest.raises(MergeError, match="000003.json: categories"):
         merge_dataset(out)
 
@@ -113,13 +124,15 @@ def test_merge_writes_kitti_imagesets_when_kitti_exists(reference: Path, tmp_pat
     labels.mkdir(parents=True)
     for i in range(FRAMES):
         (labels / f"{i:06d}.txt").write_text("")
-    merge_dataset(out)
+    outputs = ("rgb", "meta", "coco", "kitti")  # the finalize steps of the outputs merge is given
+    merge_dataset(out, outputs=outputs)
     sets = {name: (out / "kitti" / "ImageSets" / f"{name}.txt").read_text().split()
-            for name in ("train", "val", "trainval")}
+            for name in ("train", "val", "trainval", "test")}
     assert sets["trainval"] == [f"{i:06d}" for i in range(FRAMES)]
     assert sorted(sets["train"] + sets["val"]) == sets["trainval"] and sets["val"]
+    assert sets["test"] == []  # present (mmdet3d / OpenPCDet read it) and empty
     first = {name: (out / "kitti" / "ImageSets" / f"{name}.txt").read_bytes() for name in sets}
-    merge_dataset(out)  # deterministic
+    merge_dataset(out, outputs=outputs)  # deterministic
     assert first == {name: (out / "kitti" / "ImageSets" / f"{name}.txt").read_bytes() for name in sets}
 
 

@@ -13,6 +13,7 @@ machine): no Ray process outlives the test, passed or failed.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -37,6 +38,8 @@ FRAMES = 8
 SHARDS = 2
 DELAY_S = 0.6
 STARTUP_TIMEOUT_S = 60.0
+AUTH_TOKEN = secrets.token_hex(32)
+"""This cluster's own token (Ray >= 2.5x clusters require token authentication by default)."""
 TASK_TITLE = "ray::render_shard_task"
 """Ray's process title for a worker executing a ``render_shard_task``."""
 
@@ -67,6 +70,7 @@ def ray_command() -> str:
 def node_env() -> dict[str, str]:
     """The nodes' environment; Ray worker processes inherit it (source tree importable, slow frames)."""
     return {**os.environ, DELAY_ENV: str(DELAY_S), "RAY_USAGE_STATS_ENABLED": "0",
+            "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": AUTH_TOKEN,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 
 

@@ -112,3 +112,21 @@ def test_sigterm_to_workers_stops_and_waits_for_every_worker(
     assert not alive, f"worker processes outlived `render --workers 2` after SIGTERM: {alive}"
     assert "exited with" not in result.stderr, "a worker stopped on request was reported as failed"
     assert_stopped_early_then_resumed(out, result, 143, reference)
+
+
+def test_second_ctrl_c_aborts_the_workers_and_leaves_none(tmp_path: Path, started: list[psutil.Process]) -> None:
+    out = tmp_path / "ds"
+    proc = subprocess.Popen(render_command(out, "--workers", "2"), env=render_env(3.0), cwd=REPO, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    started.append(psutil.Process(proc.pid))
+    wait_for_first_frame(out, proc)
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    started.extend(workers)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)  # abort now: workers are mid-frame (3 s per frame)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "aborted" in stderr and "Traceback" not in stderr, stderr
+    alive = [w.pid for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"worker processes outlived the aborted render: {alive}"

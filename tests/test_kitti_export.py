@@ -14,23 +14,23 @@ from synthscape.lidar import LidarRecipe, sample_lidar_spec, simulate_lidar
 from synthscape.lidar.camera_rays import image_extent, raycast_camera
 from synthscape.lidar.demo import street_spec
 from synthscape.lidar.mesh import scene_mesh_from_spec
-from synthscape.writers.kitti import (amodal_masks, kitti_calib, kitti_labels, occlusion_level,
-                                      split_train_val, truncation, write_kitti_frame,
-                                      write_kitti_imagesets)
+from synthscape.sensors.visibility import amodal_masks, object_visibility
+from synthscape.writers.kitti import (kitti_calib, kitti_labels, occlusion_level, split_train_val,
+                                      truncation, write_kitti_frame, write_kitti_imagesets)
 
 
 def _frame(seed: int = 3, **kw):
     spec = street_spec(np.random.default_rng(seed), **kw)
     recipe = LidarRecipe(preset="hdl64e", points_per_ring=1024)
-    spec = dataclasses.replace(spec, frame_index=5, extras={
-        "lidar": sample_lidar_spec(recipe, spec.camera.world_to_camera)})
+    spec = dataclasses.replace(spec, frame_index=5).with_lidar(
+        sample_lidar_spec(recipe, spec.camera.world_to_camera))
     mesh = scene_mesh_from_spec(spec)
     depth, instance = raycast_camera(mesh, spec)
     h, w = depth.shape
     rgb = np.random.default_rng(0).random((h, w, 3)).astype(np.float32)
     buffers = FrameBuffers(rgb=rgb, depth=depth, normal=np.zeros((h, w, 3), np.float32),
                            instance=instance, mesh=mesh)
-    return spec, buffers
+    return spec, dataclasses.replace(buffers, visibility=object_visibility(spec, buffers))
 
 
 # --- OpenPCDet's parsing (pcdet/utils/calibration_kitti.py, object3d_kitti.py), reproduced --
@@ -82,9 +82,10 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("kitti")
     spec, buffers = _frame()
-    scan = simulate_lidar(buffers.mesh, spec.extras["lidar"], np.random.default_rng(0),
+    scan = simulate_lidar(buffers.mesh, spec.lidar, np.random.default_rng(0),
                           spec.instance_to_category())
-    paths = write_kitti_frame(out, spec, buffers, scan, min_height_px=6.0)
+    buffers = dataclasses.replace(buffers, lidar=scan)
+    paths = write_kitti_frame(out, spec, buffers, min_height_px=6.0)
     return out, spec, buffers, scan, paths
 
 
@@ -99,7 +100,7 @@ def test_calib_read_by_pykitti_and_pcdet(written):
     np.testing.assert_allclose(calib["P2"].reshape(3, 4)[:, :3], spec.camera.K)
     assert calib["P3"][3] == pytest.approx(-spec.camera.K[0][0] * 0.54)
     pc = pcdet_calib(path)
-    np.testing.assert_allclose(pc["Tr_velo2cam"], np.asarray(spec.extras["lidar"]
+    np.testing.assert_allclose(pc["Tr_velo2cam"], np.asarray(spec.lidar
                                                              ["lidar_to_camera"])[:3], atol=1e-6)
     velo = pykitti.utils.load_velo_scan(str(out / "kitti" / "training" / "velodyne" /
                                             "000005.bin"))
@@ -174,9 +175,8 @@ def test_image_and_labels_skip_categories_without_kitti_type(written):
 
 def test_small_objects_become_dontcare_last():
     spec, buffers = _frame()
-    amodal = amodal_masks(buffers.mesh, spec)
-    few = kitti_labels(spec, buffers, amodal, min_height_px=0.0)
-    many = kitti_labels(spec, buffers, amodal, min_height_px=20.0)
+    few = kitti_labels(spec, buffers, min_height_px=0.0)
+    many = kitti_labels(spec, buffers, min_height_px=20.0)
     assert len(few) == len(many) and not any(r.startswith("DontCare") for r in few)
     dc = [r.startswith("DontCare") for r in many]
     assert any(dc) and dc == sorted(dc)
@@ -214,6 +214,7 @@ def test_imagesets_are_deterministic_and_partition(tmp_path):
     sets = tmp_path / "kitti" / "ImageSets"
     assert (sets / "val.txt").read_text().split() == [f"{i:06d}" for i in val]
     assert len((sets / "trainval.txt").read_text().split()) == 50
+    assert (sets / "test.txt").read_text() == ""  # mmdet3d and OpenPCDet open it
 
 
 def test_calib_text_is_stable():
@@ -226,7 +227,7 @@ def test_image_2_copies_the_rgb_png_bytes(tmp_path):
     from synthscape.io.images import linear_to_srgb8, write_png
     spec, buffers = _frame()
     rgb = write_png(tmp_path / "rgb" / "000005.png", linear_to_srgb8(buffers.rgb))
-    write_kitti_frame(tmp_path, spec, buffers, None)
+    write_kitti_frame(tmp_path, spec, buffers)
     copied = tmp_path / "kitti" / "training" / "image_2" / "000005.png"
     assert copied.read_bytes() == rgb.read_bytes()
     assert not (tmp_path / "kitti" / "training" / "velodyne").exists()

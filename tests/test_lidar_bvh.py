@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pytest
@@ -19,14 +18,14 @@ def _scene():
     spec = street_spec(np.random.default_rng(11))
     recipe = LidarRecipe(preset="hdl64e", points_per_ring=1024)
     lidar = sample_lidar_spec(recipe, spec.camera.world_to_camera)
-    return dataclasses.replace(spec, extras={"lidar": lidar}), scene_mesh_from_spec(spec), recipe
+    return spec.with_lidar(lidar), scene_mesh_from_spec(spec), recipe
 
 
 def test_bvh_and_open3d_backends_agree():
     bvh_raycast = pytest.importorskip("synthscape.blender.bvh_raycast")
     spec, mesh, recipe = _scene()
     dirs, _, _ = sensor_rays(recipe.sensor())
-    l2w = np.asarray(spec.extras["lidar"]["lidar_to_world"])
+    l2w = np.asarray(spec.lidar["lidar_to_world"])
     origin, world_dirs = l2w[:3, 3], dirs @ l2w[:3, :3].T
     a = Open3DRaycaster(mesh).cast(origin, world_dirs)
     b = bvh_raycast.BVHRaycaster(mesh).cast(origin, world_dirs)
@@ -48,9 +47,29 @@ def test_simulation_is_backend_independent():
     bvh_raycast = pytest.importorskip("synthscape.blender.bvh_raycast")
     spec, mesh, _ = _scene()
     i2c = spec.instance_to_category()
-    a = simulate_lidar(mesh, spec.extras["lidar"], np.random.default_rng(2), i2c)
-    b = simulate_lidar(mesh, spec.extras["lidar"], np.random.default_rng(2), i2c,
+    a = simulate_lidar(mesh, spec.lidar, np.random.default_rng(2), i2c)
+    b = simulate_lidar(mesh, spec.lidar, np.random.default_rng(2), i2c,
                        backend=bvh_raycast.BVHRaycaster(mesh))
     assert abs(len(a) - len(b)) <= 0.001 * len(a)
     if len(a) == len(b):
         assert np.mean(np.abs(a.points - b.points).max(axis=1) < 1e-3) >= 0.999
+
+
+def test_blender_layer_registers_the_bvh_fallback(tmp_path):
+    """Inside Blender without Open3D, importing the Blender layer makes BVHTree the ray caster
+    (the ray-cast module never imports the Blender layer itself)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = """
+import sys
+sys.modules["open3d"] = None
+from synthscape.lidar.mesh import ground_mesh
+from synthscape.lidar.raycast import default_raycaster, raycast_backends
+import synthscape.blender.mesh_export  # what the renderer imports
+from synthscape.blender.bvh_raycast import BVHRaycaster
+assert raycast_backends() == ("open3d", "blender_bvh"), raycast_backends()
+assert isinstance(default_raycaster(ground_mesh((4, 4), 0.5)), BVHRaycaster)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ NOISE_OFF = {"range": {"enabled": False}, "dropout": {"enabled": False},
 def _frame(recipe: LidarRecipe, seed: int = 3):
     spec = street_spec(np.random.default_rng(seed))
     lidar = sample_lidar_spec(recipe, spec.camera.world_to_camera)
-    spec = dataclasses.replace(spec, extras={"lidar": lidar})
+    spec = spec.with_lidar(lidar)
     return spec, scene_mesh_from_spec(spec)
 
 
@@ -76,7 +75,7 @@ def test_recipe_rejects_unknown_keys_and_incomplete_custom():
 
 def test_rig_matches_kitti_axes_and_mount():
     spec, _ = _frame(LidarRecipe())
-    l2w = np.asarray(spec.extras["lidar"]["lidar_to_world"])
+    l2w = np.asarray(spec.lidar["lidar_to_world"])
     cam_center = -np.asarray(spec.camera.world_to_camera)[:3, :3].T @ \
         np.asarray(spec.camera.world_to_camera)[:3, 3]
     # the demo camera looks along world +y, level: LiDAR x (forward) is world +y, z is up
@@ -88,7 +87,7 @@ def test_rig_matches_kitti_axes_and_mount():
 
 def test_noise_off_gives_exact_ray_cast_ranges():
     spec, mesh = _frame(_small(noise=NOISE_OFF))
-    lidar = spec.extras["lidar"]
+    lidar = spec.lidar
     scan = simulate_lidar(mesh, lidar, np.random.default_rng(0), spec.instance_to_category())
     again = simulate_lidar(mesh, lidar, np.random.default_rng(99), spec.instance_to_category())
     assert scan_to_bin(scan) == scan_to_bin(again)
@@ -104,7 +103,7 @@ def test_noise_off_gives_exact_ray_cast_ranges():
 
 def test_same_seed_same_bytes_different_seed_different_noise():
     spec, mesh = _frame(_small())
-    lidar, i2c = spec.extras["lidar"], spec.instance_to_category()
+    lidar, i2c = spec.lidar, spec.instance_to_category()
     a = simulate_lidar(mesh, lidar, np.random.default_rng(7), i2c)
     b = simulate_lidar(mesh, lidar, np.random.default_rng(7), i2c)
     c = simulate_lidar(mesh, lidar, np.random.default_rng(8), i2c)
@@ -115,20 +114,20 @@ def test_same_seed_same_bytes_different_seed_different_noise():
 def test_noise_parts_do_what_they_say():
     spec, mesh = _frame(_small(noise=NOISE_OFF))
     i2c = spec.instance_to_category()
-    exact = simulate_lidar(mesh, spec.extras["lidar"], np.random.default_rng(0), i2c)
+    exact = simulate_lidar(mesh, spec.lidar, np.random.default_rng(0), i2c)
     noisy_spec, _ = _frame(_small(noise={**NOISE_OFF, "range": {"enabled": True, "std": 0.05}}))
-    noisy = simulate_lidar(mesh, noisy_spec.extras["lidar"], np.random.default_rng(0), i2c)
+    noisy = simulate_lidar(mesh, noisy_spec.lidar, np.random.default_rng(0), i2c)
     diff = np.linalg.norm(noisy.points, axis=1) - np.linalg.norm(exact.points, axis=1)
     assert np.std(diff) == pytest.approx(0.05, rel=0.1)
     drop_spec, _ = _frame(_small(noise={**NOISE_OFF, "dropout": {"probability": 0.3}}))
-    dropped = simulate_lidar(mesh, drop_spec.extras["lidar"], np.random.default_rng(0), i2c)
+    dropped = simulate_lidar(mesh, drop_spec.lidar, np.random.default_rng(0), i2c)
     assert len(dropped) / len(exact) == pytest.approx(0.7, abs=0.02)
     graze_spec, _ = _frame(_small(noise={**NOISE_OFF,
                                          "grazing": {"max_incidence_deg": 80.0}}))
-    grazed = simulate_lidar(mesh, graze_spec.extras["lidar"], np.random.default_rng(0), i2c)
+    grazed = simulate_lidar(mesh, graze_spec.lidar, np.random.default_rng(0), i2c)
     assert len(grazed) < len(exact)  # far ground returns meet the road at > 80 degrees
     near_spec, _ = _frame(_small(noise=NOISE_OFF, max_range=20.0))
-    near = simulate_lidar(mesh, near_spec.extras["lidar"], np.random.default_rng(0), i2c)
+    near = simulate_lidar(mesh, near_spec.lidar, np.random.default_rng(0), i2c)
     assert np.linalg.norm(near.points, axis=1).max() <= 20.0 + 1e-4
 
 
@@ -157,7 +156,7 @@ def _depth_at(depth: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarr
 
 def test_points_agree_with_camera_depth_and_instance_map():
     spec, mesh = _frame(LidarRecipe(preset="hdl64e"))
-    lidar = spec.extras["lidar"]
+    lidar = spec.lidar
     scan = simulate_lidar(mesh, lidar, np.random.default_rng(1), spec.instance_to_category())
     depth, instance = raycast_camera(mesh, spec)
     l2c = np.asarray(lidar["lidar_to_camera"])
@@ -183,7 +182,7 @@ def test_points_agree_with_camera_depth_and_instance_map():
 
 def test_lidar_files_round_trip(tmp_path):
     spec, mesh = _frame(_small())
-    scan = simulate_lidar(mesh, spec.extras["lidar"], np.random.default_rng(0),
+    scan = simulate_lidar(mesh, spec.lidar, np.random.default_rng(0),
                           spec.instance_to_category())
     paths = write_lidar_frame(tmp_path, 12, scan, write_ply=True)
     assert [p.name for p in paths] == ["000012.bin", "000012.label", "000012.ply"]
@@ -219,7 +218,7 @@ def test_lidar_and_kitti_import_without_bpy():
 
 def test_intensity_follows_reflectivity_incidence_and_distance():
     spec, mesh = _frame(_small(noise={**NOISE_OFF, "intensity_falloff": {"enabled": True}}))
-    scan = simulate_lidar(mesh, spec.extras["lidar"], np.random.default_rng(0),
+    scan = simulate_lidar(mesh, spec.lidar, np.random.default_rng(0),
                           spec.instance_to_category())
     gray = {o.instance_id: o.material.base_color[0] for o in spec.objects}
     gray[0] = spec.ground.material.base_color[0]

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pykitti.utils
 import pytest
+import yaml
 
 from synthscape.io.images import read_exr, read_png
 from synthscape.lidar import read_bin, read_label
@@ -103,3 +104,6 @@ def test_kitti_layout_and_imagesets(street: Path) -> None:
     sets = street / "kitti" / "ImageSets"
     ids = sorted((sets / "train.txt").read_text().split() + (sets / "val.txt").read_text().split())
     assert ids == ["000000", "000001"]
+    assert (sets / "test.txt").read_text() == ""  # mmdetection3d and OpenPCDet open it
+    config = yaml.safe_load((street / "lidar" / "semantic-kitti.yaml").read_text())
+    assert config["labels"][0] == "unlabeled" and "car" in config["labels"].values()

@@ -1,4 +1,4 @@
-"""write_frame: the writer table, the .done marker and failure behaviour (no Blender)."""
+"""write_frame: the output registry, the .done marker and failure behaviour (no Blender)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthscape.writers import FRAME_WRITERS, frame_is_complete, write_frame
+from synthscape.writers import DEFAULT_OUTPUTS, OutputFormat, frame_is_complete, known_outputs, write_frame
+from synthscape.writers import registry
 from synthscape.writers.layout import marker_files
 from tests.test_writers_common import make_buffers, make_spec
 
@@ -46,21 +47,24 @@ def _boom(out_dir: Path, spec, buffers, **ctx) -> list[Path]:
     return [write_atomic(Path(out_dir) / "boom" / f"{spec.frame_index:06d}.bin", half)]
 
 
-def test_failing_writer_leaves_no_marker_and_no_partial_file(tmp_path: Path) -> None:
+def test_failing_writer_leaves_no_marker_and_no_partial_file(tmp_path: Path, monkeypatch) -> None:
     spec, buffers = make_spec(7), make_buffers()
     write_frame(tmp_path, spec, buffers)
     assert frame_is_complete(tmp_path, 7)
-    writers = {"rgb": FRAME_WRITERS["rgb"], "boom": _boom, "meta": FRAME_WRITERS["meta"]}
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    registry.register_output(OutputFormat("boom", _boom))
     with pytest.raises(OSError, match="disk full"):
-        write_frame(tmp_path, spec, buffers, writers=writers)
+        write_frame(tmp_path, spec, buffers, outputs=["rgb", "boom", "meta"])
     assert not frame_is_complete(tmp_path, 7)
     assert not (tmp_path / ".done" / "000007").exists()
     assert not (tmp_path / "boom").exists() or not any((tmp_path / "boom").iterdir())
     assert not [p for p in tmp_path.rglob("*") if ".tmp" in p.name]
 
 
-def test_table_has_every_layout_writer() -> None:
-    assert list(FRAME_WRITERS) == ["rgb", "depth", "instance", "semantic", "normal", "meta", "coco", "sensors"]
+def test_registry_has_every_layout_writer_in_writing_order() -> None:
+    assert DEFAULT_OUTPUTS == ("rgb", "depth", "instance", "semantic", "normal", "meta", "coco", "lidar", "kitti")
+    assert known_outputs()[:len(DEFAULT_OUTPUTS)] == DEFAULT_OUTPUTS
+    assert {"yolo", "yolo_seg"} <= set(known_outputs())
 
 
 def test_sampled_spec_writes_and_round_trips(tmp_path: Path) -> None:

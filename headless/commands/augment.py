@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from synthscape.augment.dataset import augment_dataset
+from headless.errors import friendly_errors
+from synthscape.augment.dataset import AugmentError, augment_dataset
 from synthscape.augment.pipeline import AugmentRecipe, Compose, load_augment, parse_augment
 from synthscape.errors import SynthscapeError
 
@@ -23,7 +24,11 @@ DEFAULT_OPS = [
 def _default_recipe(dataset: Path) -> AugmentRecipe:
     """The ``augment:`` section of the dataset's resolved recipe, else :data:`DEFAULT_OPS`."""
     info = dataset / "dataset.json"
-    data = json.loads(info.read_text(encoding="utf-8")) if info.is_file() else {}
+    try:
+        data = json.loads(info.read_text(encoding="utf-8")) if info.is_file() else {}
+    except (OSError, ValueError) as error:
+        raise AugmentError(f"{info}: cannot read ({type(error).__name__}); re-render the source "
+                           "dataset, or pass the ops with --config") from None
     section = (data.get("recipe") or {}).get("augment") if isinstance(data, dict) else None
     if section:
         return parse_augment(section, f"{info} (recipe.augment)")
@@ -36,26 +41,25 @@ def _default_recipe(dataset: Path) -> AugmentRecipe:
               help="Augmented copies per frame.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True,
               help="New, empty output folder (never the source).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Augmentation seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Augmentation seed (>= 0).")
 @click.option("--config", type=click.Path(path_type=Path), default=None,
               help="YAML with the augment section (or a recipe with an 'augment:' key).")
 @click.option("--no-kitti", is_flag=True, help="Do not write kitti/ even if the source has it.")
+@friendly_errors
 def augment(dataset: Path, copies: int, out: Path, seed: int, config: Path | None,
             no_kitti: bool) -> None:
     """Write --copies randomized copies of every frame of DATASET into --out.
 
     Ops come from --config, else the ``augment:`` section of the recipe recorded in
-    DATASET/dataset.json, else a KITTI-safe default (photometric ops and a flip).
+    DATASET/dataset.json, else a KITTI-safe default (photometric ops and a flip). Rerunning
+    the same command after an interruption resumes: finished copies are kept.
     """
-    try:
-        if not dataset.is_dir():
-            raise SynthscapeError(f"{dataset}: dataset folder not found")
-        if config is not None and not config.is_file():
-            raise SynthscapeError(f"{config}: --config file not found")
-        recipe = load_augment(config) if config is not None else _default_recipe(dataset)
-        summary = augment_dataset(dataset, out, copies, seed, Compose(recipe),
-                                  kitti=False if no_kitti else None)
-    except SynthscapeError as error:
-        click.echo(f"error: {error}", err=True)
-        raise SystemExit(2) from None
+    if not dataset.is_dir():
+        raise SynthscapeError(f"{dataset}: dataset folder not found")
+    if config is not None and not config.is_file():
+        raise SynthscapeError(f"{config}: --config file not found")
+    recipe = load_augment(config) if config is not None else _default_recipe(dataset)
+    summary = augment_dataset(dataset, out, copies, seed, Compose(recipe),
+                              kitti=False if no_kitti else None)
     click.echo(json.dumps(summary, indent=2))

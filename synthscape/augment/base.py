@@ -126,7 +126,8 @@ def uniform(rng: np.random.Generator, value_range: tuple[float, float]) -> float
 class Op(BaseModel):
     """Base of all ops: a probability, parameter ranges, draw-then-apply."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              allow_inf_nan=False)
 
     p: float = Field(1.0, ge=0.0, le=1.0)
     """Probability that the op is applied to a given copy."""

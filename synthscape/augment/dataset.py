@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from synthscape.augment import coco, layout
-from synthscape.augment.base import AugmentError, Sample
+from synthscape.augment.base import AugmentError, KittiLabel, Sample
 from synthscape.augment.pipeline import Compose
 from synthscape.augment.resume import (AugmentRun, config_hash, copy_is_done, marker_path,
                                        prepare_output, write_copy_marker)
@@ -32,7 +32,9 @@ from synthscape.io.atomic import write_atomic, write_bytes_atomic, write_text_at
 from synthscape.spec.scene_spec import CategorySpec
 from synthscape.writers.coco import ANNOTATIONS_FILE, FRAGMENT_DIR, dumps_coco, merge_coco
 from synthscape.writers.images import write_image_passes
-from synthscape.writers.kitti import format_calib, label_file_text
+from synthscape.spec.projection import label_box_corners
+from synthscape.writers.kitti import (KittiBox, dontcare_line, format_calib, label_file_text, label_line,
+                                      write_imagesets)
 from synthscape.writers.layout import copy_stem, frame_file, frame_name, stem_file
 from synthscape.writers.meta import meta_to_json
 
@@ -61,12 +63,23 @@ def _check_inputs(src: Path, dst: Path, copies: int, seed: int) -> None:
         raise AugmentError(f"seed must be >= 0, got {seed}; pass --seed 0 or more")
 
 
+def _label_text(label: KittiLabel) -> str:
+    """The row as the KITTI writer formats it (the source line while unchanged)."""
+    if label.line is not None:
+        return label.line
+    if label.kind == "DontCare":
+        return dontcare_line(label.rect)
+    corners = label_box_corners(*label.dimensions, np.array(label.location), label.rotation_y)
+    box = KittiBox(corners, label.dimensions, np.array(label.location), label.rotation_y)
+    return label_line(label.kind, label.truncated, label.occluded, box, label.rect)
+
+
 def _write_kitti(dst: Path, kid: int, sample: Sample, rgb: Path) -> list[Path]:
     base, name = dst / layout.KITTI_TRAINING, frame_name(kid)
     paths = [write_atomic(base / "image_2" / f"{name}.png", lambda tmp: shutil.copyfile(rgb, tmp)),
              write_text_atomic(base / "calib" / f"{name}.txt", format_calib(sample.kitti.calib)),
              write_text_atomic(base / "label_2" / f"{name}.txt",
-                               label_file_text(sample.kitti.labels))]
+                               label_file_text([_label_text(r) for r in sample.kitti.labels]))]
     if sample.kitti.velodyne is not None:
         paths.append(write_bytes_atomic(base / "velodyne" / f"{name}.bin",
                      np.ascontiguousarray(sample.kitti.velodyne, np.float32).tobytes()))
@@ -149,9 +162,7 @@ def _write_kitti_imagesets(job: _Job, frames: list[int]) -> None:
         ids = [coco.copy_index(f, k, job.copies) for k in range(job.copies)]
         sets["val" if f in splits["val"] else "train"] += ids
         sets["trainval"] += ids
-    for split, ids in sets.items():
-        write_text_atomic(job.dst / "kitti" / "ImageSets" / f"{split}.txt",
-                          "".join(f"{i:06d}\n" for i in sorted(ids)))
+    write_imagesets(job.dst, sets)
 
 
 def _merged_coco(job: _Job, fragments: list[dict[str, Any]]) -> dict[str, Any]:
@@ -196,10 +207,13 @@ def augment_dataset(src: str | os.PathLike[str], dst: str | os.PathLike[str], co
             raise AugmentError(f"{src_p}: {error} (or pass kitti=False / --no-kitti)") from None
     start = time.perf_counter()
     config = pipeline.recipe.model_dump(mode="json")
+    frames = layout.list_frames(src_p)
+    if not frames:
+        raise AugmentError(f"{src_p / 'rgb'}: no finished frames (rgb/NNNNNN.png with a .done "
+                           "marker) to augment; render the dataset first")
     job = _Job(src_p, dst_p, copies, seed, pipeline, kitti)
     prepare_output(dst_p, AugmentRun(str(src_p), copies, seed, bool(kitti), config_hash(config)),
                    config)
-    frames = layout.list_frames(src_p)
     fragments = [f for frame in frames for f in job.run_frame(frame)]
     merged = _merged_coco(job, fragments)
     write_text_atomic(dst_p / ANNOTATIONS_FILE, dumps_coco(merged))

@@ -8,18 +8,18 @@ focal length (not a pinhole camera), so the world is mirrored too (camera x -> -
 ``P' = A P Mx`` (:func:`synthscape.spec.projection.transform_projection`), labels get
 ``x -> -x``, ``ry -> pi - ry`` (alpha follows), and LiDAR points are mirrored through the
 camera frame. The 3D boxes then project through ``P'`` exactly onto the flipped image.
-Rows are written by the KITTI writer's :func:`~synthscape.writers.kitti.label_line`.
+Changed rows are formatted by the KITTI writer (:func:`synthscape.writers.kitti.label_line`)
+when the copy is written; this module only needs the projection maths.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from synthscape.augment.base import KittiFrame
+from synthscape.augment.base import KittiFrame, KittiLabel
 from synthscape.spec.projection import (MIRROR_X, clip_rect, label_box_corners, label_box_range,
                                         projected_rect, transform_projection, transform_rect,
                                         truncation)
-from synthscape.writers.kitti import KittiBox, dontcare_line, label_line
 
 
 def parse_calib(text: str) -> dict[str, np.ndarray]:
@@ -40,40 +40,45 @@ def parse_calib(text: str) -> dict[str, np.ndarray]:
     return out
 
 
-def parse_labels(text: str) -> list[str]:
-    """label_2 text to its non-empty lines.
+def parse_labels(text: str) -> list[KittiLabel]:
+    """label_2 text to its rows (each keeps its source line).
 
     Raises:
-        ValueError: a line without KITTI's 15 fields.
+        ValueError: a row without KITTI's 15 fields or with non-numeric values.
     """
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in lines:
-        if len(line.split()) < 15:
+    out = []
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        f = line.split()
+        if len(f) < 15:
             raise ValueError(f"label row {line[:80]!r} has fewer than 15 fields")
-    return lines
+        v = [float(x) for x in f[1:15]]
+        out.append(KittiLabel(f[0], v[0], int(v[1]), (v[3], v[4], v[5], v[6]), (v[7], v[8], v[9]),
+                              (v[10], v[11], v[12]), v[13], line))
+    return out
 
 
 def _wrap(angle: float) -> float:
     return float((angle + np.pi) % (2 * np.pi) - np.pi)
 
 
-def _transform_row(line: str, a: np.ndarray, mirror: bool, p2: np.ndarray, width: int,
-                   height: int) -> str | None:
-    row = line.split()
-    rect = clip_rect(transform_rect(np.array([float(v) for v in row[4:8]]), a),
-                     label_box_range(width, height))
+def _transform_label(label: KittiLabel, a: np.ndarray, mirror: bool, p2: np.ndarray,
+                     width: int, height: int) -> KittiLabel | None:
+    rect = clip_rect(transform_rect(np.array(label.rect), a), label_box_range(width, height))
     if rect is None:
         return None
-    if row[0] == "DontCare":
-        return dontcare_line(rect)
-    h, w, length, x, y, z, ry = (float(v) for v in row[8:15])
+    rect_t = (float(rect[0]), float(rect[1]), float(rect[2]), float(rect[3]))
+    if label.kind == "DontCare":
+        return KittiLabel(label.kind, label.truncated, label.occluded, rect_t, label.dimensions,
+                          label.location, label.rotation_y)
+    x, y, z = label.location
+    ry = label.rotation_y
     if mirror:
         x, ry = -x, _wrap(np.pi - ry)
-    location = np.array([x, y, z])
-    corners = label_box_corners(h, w, length, location, ry)
-    box = KittiBox(corners, (h, w, length), location, ry)
+    corners = label_box_corners(*label.dimensions, np.array([x, y, z]), ry)
     trunc = truncation(projected_rect(corners, p2), width, height)
-    return label_line(row[0], trunc, int(row[2]), box, rect)
+    return KittiLabel(label.kind, trunc, label.occluded, rect_t, label.dimensions, (x, y, z), ry)
 
 
 def _mirror_velodyne(points: np.ndarray, calib: dict[str, np.ndarray]) -> np.ndarray:
@@ -107,7 +112,7 @@ def transform_kitti(frame: KittiFrame, matrix: np.ndarray, mirror: bool, width: 
     a = np.asarray(matrix, float)
     calib = {name: (transform_projection(m, a, mirror) if name.startswith("P") else m.copy())
              for name, m in frame.calib.items()}
-    rows = [_transform_row(r, a, mirror, calib["P2"], width, height) for r in frame.labels]
+    rows = [_transform_label(r, a, mirror, calib["P2"], width, height) for r in frame.labels]
     velo = frame.velodyne
     if mirror and velo is not None:
         velo = _mirror_velodyne(velo, frame.calib)

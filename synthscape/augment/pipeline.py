@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from synthscape.augment.base import Sample
@@ -26,6 +25,7 @@ from synthscape.augment.ops_background import BACKGROUND_OPS
 from synthscape.augment.ops_geometric import GEOMETRIC_OPS, KittiRefused, refusal_message
 from synthscape.augment.ops_photometric import PHOTOMETRIC_OPS
 from synthscape.errors import RecipeError
+from synthscape.recipe.yaml_loader import load_yaml_file
 
 ALL_OPS = PHOTOMETRIC_OPS + BACKGROUND_OPS + GEOMETRIC_OPS
 OP_NAMES = tuple(cls.model_fields["op"].default for cls in ALL_OPS)
@@ -35,7 +35,8 @@ AnyOp = Annotated[Union[tuple(ALL_OPS)], Field(discriminator="op")]  # noqa: UP0
 class AugmentRecipe(BaseModel):
     """The ``augment:`` section: an ordered list of ops with probabilities and ranges."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              allow_inf_nan=False)
 
     schema_version: Literal[1] = 1
     """Version of this section's schema."""
@@ -81,12 +82,16 @@ def parse_augment(data: Any, source: str = "<augment>") -> AugmentRecipe:
 
 
 def load_augment(path: str | os.PathLike[str]) -> AugmentRecipe:
-    """Read a YAML file holding either the section itself or a recipe with ``augment:``."""
+    """Read a YAML file holding either the section itself or a recipe with ``augment:``.
+
+    The file is read by the recipe loader (:func:`synthscape.recipe.yaml_loader.load_yaml_file`):
+    bounded size and nesting, no duplicate keys, UTF-8 (or UTF-16/32 with a byte-order mark).
+
+    Raises:
+        RecipeError: unreadable, not YAML, or ops that do not validate (naming the op).
+    """
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise RecipeError(str(p), [("", f"cannot read the augment config: {error}")]) from None
+    data = load_yaml_file(p)
     if isinstance(data, dict) and "augment" in data:
         data = data["augment"]
     return parse_augment(data, str(p))

@@ -13,12 +13,15 @@ dies (a SIGKILLed run never blocks the next one):
   twice is refused, and so are shards of another split (``--num-shards``).
 
 Each held lock file contains its holder (pid, host, command, frames, start time) so a
-refused run can name it. Lock files are never deleted (that would race with their
-locking); their content is only trusted while their lock is held.
+refused run can name it; its content is only trusted while its lock is held. A run
+deletes its lock files when it ends (under the setup lock, so no other process can be
+about to lock them); a killed run leaves them, unlocked, for the next run to reuse.
+``DIR/.lock`` itself stays.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import errno
 import fcntl
@@ -49,7 +52,8 @@ _UNSUPPORTED = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
 _registry_lock = threading.RLock()
 _setup_depth: dict[tuple[int, str], int] = {}
 _setup_fds: dict[tuple[int, str], int] = {}
-_held_paths: set[str] = set()
+_held_paths: collections.Counter[str] = collections.Counter()
+"""Run lock files this process holds, with how many times (a path held twice stays held after one release)."""
 
 
 class OutputLockedError(SynthscapeError):
@@ -170,9 +174,13 @@ def read_holder(path: Path) -> Holder | None:
 
 def _is_held_elsewhere(path: Path) -> bool:
     """Whether another process (or another lock of this one) holds ``path``; call under :func:`setup_lock`."""
-    if str(path.resolve()) in _held_paths:
+    with _registry_lock:
+        if _held_paths[str(path.resolve())] > 0:
+            return False
+    try:
+        fd = os.open(path, os.O_RDWR)  # NFS emulates flock with fcntl locks: LOCK_EX needs a writable fd
+    except FileNotFoundError:
         return False
-    fd = os.open(path, os.O_RDONLY)
     try:
         return _try_flock(fd, fcntl.LOCK_EX) is False
     finally:
@@ -215,6 +223,7 @@ class _HeldLocks:
 
     def __init__(self) -> None:
         self.fds: list[tuple[int, Path, bool]] = []
+        """(descriptor, path, exclusive) of each lock taken."""
 
     def take(self, path: Path, operation: int, holder: Holder | None) -> bool:
         """Take ``path`` without waiting; write ``holder`` into it. False: another process holds it."""
@@ -225,22 +234,35 @@ class _HeldLocks:
             return False
         if taken is None:
             _warn_unsupported(path)
-        self.fds.append((fd, path, holder is not None))
+        self.fds.append((fd, path, operation == fcntl.LOCK_EX))
         with _registry_lock:
-            _held_paths.add(str(path.resolve()))
+            _held_paths[str(path.resolve())] += 1
         if holder is not None:
             _write_holder(fd, path, holder)
         return True
 
     def release(self) -> None:
-        """Clear the holder records and drop every lock."""
-        for fd, path, wrote_holder in reversed(self.fds):
+        """Drop every lock, deleting each lock file no other process holds; call under :func:`setup_lock`.
+
+        Deleting is safe there: every process opens run lock files only under the setup
+        lock, so none can be about to lock the file being deleted.
+        """
+        for fd, path, exclusive in reversed(self.fds):
             with _registry_lock:
-                _held_paths.discard(str(path.resolve()))
-            if wrote_holder:
+                _held_paths[str(path.resolve())] -= 1
+                if _held_paths[str(path.resolve())] <= 0:
+                    del _held_paths[str(path.resolve())]
+            if exclusive:
                 with contextlib.suppress(OSError):
-                    os.ftruncate(fd, 0)
-            os.close(fd)
+                    path.unlink()
+                os.close(fd)
+            else:  # shared: other shards (of this process or others) may still hold it
+                os.close(fd)
+                with _registry_lock:
+                    still_mine = _held_paths[str(path.resolve())] > 0
+                with contextlib.suppress(OSError):
+                    if not still_mine and not _is_held_elsewhere(path):
+                        path.unlink()
         self.fds.clear()
 
 
@@ -270,7 +292,8 @@ def _take_run_locks(out: Path, held: _HeldLocks, shard: tuple[int, int] | None) 
         raise _refuse(out, [read_holder(p) or _unknown(p) for p in other_split],
                       f"{wanted}, while shards of another --num-shards run")
     if not held.take(locks / shard_lock_name(index, count), fcntl.LOCK_EX, this_holder(wanted)):
-        raise _refuse(out, [read_holder(locks / shard_lock_name(index, count)) or _unknown(locks)], wanted)
+        path = locks / shard_lock_name(index, count)
+        raise _refuse(out, [read_holder(path) or _unknown(path)], wanted)
 
 
 @contextlib.contextmanager
@@ -292,4 +315,10 @@ def hold_output_lock(out_dir: str | os.PathLike[str], shard: tuple[int, int] | N
     try:
         yield
     finally:
-        held.release()
+        try:
+            with setup_lock(out):
+                held.release()
+        except OutputLockedError:  # the setup lock timed out: drop the locks, keep their files
+            for fd, _path, _exclusive in held.fds:
+                os.close(fd)
+            held.fds.clear()

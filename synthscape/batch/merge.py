@@ -1,7 +1,8 @@
 """``synthscape merge``: assemble a dataset's per-frame fragments into its dataset files.
 
-Writes ``coco/annotations.json`` (via :func:`synthscape.writers.coco.write_coco_annotations`),
-``kitti/ImageSets/*.txt`` when a ``kitti/`` folder exists, and ``dataset.json``. The
+Runs the dataset-level finalize step of every chosen output format
+(:func:`synthscape.writers.finalize_outputs`: ``coco/annotations.json``, ``kitti/ImageSets``,
+``lidar/semantic-kitti.yaml``, ``yolo/data.yaml``, ...) and writes ``dataset.json``. The
 output depends only on the frame files, never on how the frames were split across
 processes or machines, so a merged sharded run is byte-identical to a single run.
 """
@@ -13,6 +14,7 @@ import os
 import platform
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,8 @@ from synthscape.batch.resume import clean_stale_temp_files, dataset_level_only
 from synthscape.batch.run_record import RunRecord, require_run_record
 from synthscape.batch.status import MERGED_KEY, DatasetStatus, dataset_status, format_ranges, merged_frames_record
 from synthscape.errors import SynthscapeError
-from synthscape.writers.coco import FRAGMENT_DIR, INSTANCE_STRIDE, category_counts, write_coco_annotations
-from synthscape.writers.layout import frame_file
+from synthscape.writers.coco import ANNOTATIONS_FILE, FRAGMENT_DIR, INSTANCE_STRIDE, category_counts
+from synthscape.writers.layout import camera_dir, frame_file
 
 
 class MergeError(SynthscapeError):
@@ -46,17 +48,13 @@ class MergeResult:
     written: list[Path] = field(default_factory=list)
 
 
-def coco_info(record: RunRecord) -> dict[str, Any]:
-    """The COCO ``info`` block (no timestamps: the file must be reproducible)."""
-    return {"description": record.name, "version": "1.0"}
-
-
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as error:
-        raise MergeError(f"{path}: cannot read ({error}), though its size matches the frame's marker (changed "
-                         f"in place?); delete .done/{path.stem} and rerun `synthscape render` to redo the frame") from None
+        raise MergeError(f"{path}: cannot read ({error}), though its size matches the frame's marker "
+                         f"(changed in place?); delete .done/{path.stem} and rerun `synthscape render` to redo "
+                         "the frame") from None
 
 
 def check_fragment(path: Path, frame_index: int, fragment: dict[str, Any], category_ids: set[int]) -> None:
@@ -113,11 +111,14 @@ def texture_provenance(out_dir: Path, frames: list[int]) -> list[dict[str, Any]]
     """Every image texture the merged frames used, with its provider and model (from meta).
 
     One record per texture file, sorted; derived from the frames themselves, so a sharded
-    and a single-process run give the same list.
+    and a single-process run give the same list. Empty when ``meta`` is not among the outputs.
     """
     found: dict[str, dict[str, Any]] = {}
     for index in frames:
-        meta = _read_json(frame_file(out_dir, "meta", index, "json"))
+        path = frame_file(out_dir, "meta", index, "json")
+        if not path.is_file():
+            continue
+        meta = _read_json(path)
         materials = [o["material"] for o in meta.get("objects", [])]
         materials += [meta["ground"]["material"]] if meta.get("ground") else []
         for material in materials:
@@ -141,26 +142,44 @@ def refuse_incomplete(status: DatasetStatus) -> None:
                      "or pass --allow-partial to merge the done frames only")
 
 
-def write_kitti_sets(out_dir: Path, frames: list[int], seed: int) -> list[Path]:
-    """KITTI ImageSets over the merged frames, split with the dataset seed (none when no ``kitti/``).
+def run_outputs(record: RunRecord) -> tuple[str, ...] | None:
+    """The run's output formats: the run record's, else the recipe's ``outputs:`` (None = default)."""
+    outputs = getattr(record, "outputs", None) or (record.recipe or {}).get("outputs")
+    return tuple(outputs) if outputs else None
 
-    The same call as the pipeline's own finalize, so both give the same bytes.
+
+def finalize_frames(out_dir: Path, frames: list[int], record: RunRecord,
+                    outputs: Sequence[str] | None) -> tuple[list[Path], dict[str, int]]:
+    """Run the output formats' finalize steps over the merged frames.
+
+    Returns:
+        The files written, and the annotated instances per category name (from
+        ``coco/annotations.json`` when ``coco`` is among the outputs, else empty).
     """
-    if not (out_dir / "kitti").is_dir():
-        return []
-    from synthscape.writers.kitti import write_kitti_imagesets
+    from synthscape.writers import check_outputs, finalize_outputs
+    from synthscape.writers.registry import FinalizeContext
 
-    return write_kitti_imagesets(out_dir, frames, seed=seed)
+    chosen = check_outputs(outputs, "run.json: outputs")
+    ctx = FinalizeContext(out_dir=out_dir, frames=tuple(frames), dataset_seed=record.seed,
+                          categories=tuple(record.categories), name=record.name)
+    main, *others = record.cameras or ("camera",)
+    cameras = [camera_dir(out_dir, name, main) for name in others]
+    written = finalize_outputs(ctx, chosen, camera_dirs=cameras)
+    annotations = out_dir / ANNOTATIONS_FILE
+    counts = category_counts(_read_json(annotations)) if "coco" in chosen and annotations in written else {}
+    return written, counts
 
 
 def merge_dataset(out_dir: str | os.PathLike[str], *, allow_partial: bool = False,
-                  record: RunRecord | None = None, summary: Any = None) -> MergeResult:
-    """Merge the done frames of ``out_dir`` into COCO, KITTI ImageSets and ``dataset.json``.
+                  record: RunRecord | None = None, summary: Any = None,
+                  outputs: Sequence[str] | None = None) -> MergeResult:
+    """Merge the done frames of ``out_dir``: every output's finalize step, then ``dataset.json``.
 
     Args:
         out_dir: the dataset folder (with ``run.json``).
         allow_partial: merge even when frames are missing or unfinished.
         record: the run parameters (default: read ``run.json``).
+        outputs: the output formats to finalize (default: :func:`run_outputs` of the record).
         summary: a :class:`synthscape.pipeline.RunSummary` whose timings and device go
             into ``dataset.json`` (single-machine runs); None for a standalone merge.
 
@@ -179,9 +198,7 @@ def merge_dataset(out_dir: str | os.PathLike[str], *, allow_partial: bool = Fals
                          "(run.json); they come from another run: delete them or use a new folder")
     clean_stale_temp_files(out, dataset_level_only)
     blender = check_frames(out, status.done, record)
-    coco = write_coco_annotations(out, record.categories, coco_info(record))
-    counts = category_counts(coco)
-    written = [out / "coco" / "annotations.json", *write_kitti_sets(out, status.done, record.seed)]
+    written, counts = finalize_frames(out, status.done, record, outputs if outputs is not None else run_outputs(record))
     textures = texture_provenance(out, status.done)
     written.append(_write_dataset_json(out, record, status, counts, summary, blender, textures))
     return MergeResult(status=status, frames_merged=len(status.done), category_counts=counts, written=written)

@@ -14,20 +14,17 @@ by merge, when no other process writes.
 
 A frame also counts as unfinished when a file listed in its marker was truncated or
 emptied since (:func:`synthscape.writers.layout.frame_problem`): the rerun logs which
-file and redoes the frame (:func:`frames_to_render`).
+file and redoes the frame (:func:`synthscape.writers.layout.frames_to_render`).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from synthscape.writers.layout import DONE_DIR, done_marker, frame_problem
-
-log = logging.getLogger("synthscape.batch.resume")
+from synthscape.writers.layout import DONE_DIR
 
 TEMP_NAME = re.compile(r"^\.(?P<stem>.+)\.[A-Za-z0-9_]{8}\.tmp(?:\.[^/]*)?$")
 """Names made by ``tempfile.mkstemp(prefix=".<stem>.", suffix=".tmp<suffix>")``."""
@@ -90,19 +87,6 @@ def shard_owns(shard_index: int, num_shards: int) -> Callable[[int | None], bool
 def dataset_level_only(index: int | None) -> bool:
     """The ``owns`` predicate of merge: temp files of dataset-level files only."""
     return index is None
-
-
-def frames_to_render(out_dir: str | os.PathLike[str], indices: Iterable[int]) -> list[int]:
-    """The frames of ``indices`` that are not complete; logs why each marked frame is redone."""
-    todo = []
-    for index in indices:
-        problem = frame_problem(out_dir, index)
-        if problem is None:
-            continue
-        if done_marker(out_dir, index).exists():
-            log.warning("frame %d is redone: %s", index, problem)
-        todo.append(index)
-    return todo
 
 
 def _is_frame_file(name: str) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from synthscape.batch.lock import hold_output_lock
 from synthscape.batch.resume import clean_stale_temp_files, shard_owns
 from synthscape.batch.run_record import RunRecord, record_for_plan, write_run_record
 from synthscape.batch.sharding import shard_frames
@@ -80,11 +81,12 @@ def run_shard(job: RenderJob, shard_index: int, num_shards: int, *,
     after a crash: complete frames are skipped, unfinished ones redone.
     """
     plan = plan_run(job)
-    record = prepare_output(plan, num_shards, shard_index)
-    frames = shard_frames(range(plan.frames), shard_index, num_shards)
-    shard_plan = replace(plan, job=replace(job, frame_indices=frames, finalize=False))
-    return render_dataset(shard_plan, renderer_factory=renderer_factory, progress=progress, stop=stop,
-                          record=record)
+    with hold_output_lock(plan.out_dir, shard=(shard_index, num_shards)):  # refuses a live run of these frames
+        record = prepare_output(plan, num_shards, shard_index)
+        frames = shard_frames(range(plan.frames), shard_index, num_shards)
+        shard_plan = replace(plan, job=replace(job, frame_indices=frames, finalize=False))
+        return render_dataset(shard_plan, renderer_factory=renderer_factory, progress=progress, stop=stop,
+                              record=record)
 
 
 def summary_dict(summary: RunSummary) -> dict[str, Any]:

@@ -18,12 +18,12 @@ from typing import Any
 
 from synthscape.batch.resume import FRAME_STEM, iter_temp_files, temp_frame_index
 from synthscape.batch.sharding import shard_of
+from synthscape.writers.coco import ANNOTATIONS_FILE
+from synthscape.writers.dataset_json import DATASET_FILE
 from synthscape.writers.layout import DONE_DIR, complete_frames, done_marker, frame_problem
 
 MERGED_KEY = "merged_frames"
 """The ``dataset.json`` key with what the last merge covered: ``{"count": N, "sha256": ...}``."""
-ANNOTATIONS = Path("coco") / "annotations.json"
-DATASET_JSON = "dataset.json"
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def merged_frames_record(out_dir: str | os.PathLike[str], frames: Iterable[int])
 def recorded_merge(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The ``merged_frames`` record of ``dataset.json`` (None: never merged, or unreadable)."""
     try:
-        record = json.loads((Path(out_dir) / DATASET_JSON).read_text("utf-8")).get(MERGED_KEY)
+        record = json.loads((Path(out_dir) / DATASET_FILE).read_text("utf-8")).get(MERGED_KEY)
     except (OSError, ValueError, AttributeError):
         return None
     return record if isinstance(record, dict) else None
@@ -143,7 +143,7 @@ def merge_state(state: DatasetStatus) -> str:
     recorded = recorded_merge(state.out_dir)
     if recorded is None:
         return "no"
-    if not (state.out_dir / ANNOTATIONS).is_file():
+    if not (state.out_dir / ANNOTATIONS_FILE).is_file():
         return "stale"
     try:
         current = merged_frames_record(state.out_dir, state.done)

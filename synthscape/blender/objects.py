@@ -7,40 +7,13 @@ from mathutils import Matrix
 
 from synthscape.blender import compat
 from synthscape.blender.materials import build_material
+from synthscape.blender.primitives import primitive_mesh, scaled_plane_mesh
 from synthscape.spec.scene_spec import GroundSpec, ObjectSpec
 
-SMOOTH_SHAPES = frozenset({"sphere", "torus", "monkey"})
-"""Primitives shaded smooth; the others keep flat faces (sharp edges)."""
 
-
-def _add_primitive(shape: str) -> bpy.types.Object:
-    """Add an unscaled primitive at the origin with the sampler's bounds (see spec/shapes.py).
-
-    cube edge 2; sphere radius 1 (32x16); cylinder r 1 depth 2; cone r1 1 r2 0 depth 2;
-    torus major 1 minor 0.25; monkey = Suzanne; plane size 2. Origin at the shape centre.
-    """
-    ops = bpy.ops.mesh
-    if shape == "cube":
-        ops.primitive_cube_add(size=2.0)
-    elif shape == "sphere":
-        ops.primitive_uv_sphere_add(segments=32, ring_count=16, radius=1.0)
-    elif shape == "cylinder":
-        ops.primitive_cylinder_add(vertices=32, radius=1.0, depth=2.0)
-    elif shape == "cone":
-        ops.primitive_cone_add(vertices=32, radius1=1.0, radius2=0.0, depth=2.0)
-    elif shape == "torus":
-        ops.primitive_torus_add(major_radius=1.0, minor_radius=0.25, major_segments=48,
-                                minor_segments=12)
-    elif shape == "monkey":
-        ops.primitive_monkey_add(size=2.0)
-    elif shape == "plane":
-        ops.primitive_plane_add(size=2.0)
-    else:
-        raise ValueError(f"unknown primitive shape {shape!r}; expected cube, sphere, cylinder, "
-                         "cone, torus, monkey, plane or mesh")
-    obj = bpy.context.active_object
-    if shape in SMOOTH_SHAPES:
-        obj.data.shade_smooth()
+def _link(obj: bpy.types.Object) -> bpy.types.Object:
+    """Link ``obj`` into the active scene's master collection (no operator, no view-layer update)."""
+    bpy.context.scene.collection.objects.link(obj)
     return obj
 
 
@@ -74,18 +47,24 @@ def _import_mesh(path: str) -> bpy.types.Object:
         with bpy.context.temp_override(active_object=target, selected_editable_objects=meshes):
             bpy.ops.object.join()
     target.data.materials.clear()
+    target.data.polygons.foreach_set("material_index", [0] * len(target.data.polygons))
     return target
 
 
 def build_object(spec: ObjectSpec) -> bpy.types.Object:
-    """Create one object: shape, pose, scale, material and ``pass_index = instance_id``."""
+    """Create one object: shape, pose, scale, material and ``pass_index = instance_id``.
+
+    Primitive objects share their shape's mesh (:func:`primitive_mesh`); the material sits
+    in an object-linked slot, so objects of one shape keep their own materials.
+    """
+    name = f"object_{spec.instance_id:04d}"
     if spec.shape == "mesh":
         if not spec.mesh_path:
             raise ValueError(f"object {spec.instance_id}: shape 'mesh' needs mesh_path")
         obj = _import_mesh(spec.mesh_path)
+        obj.name = name
     else:
-        obj = _add_primitive(spec.shape)
-    obj.name = f"object_{spec.instance_id:04d}"
+        obj = _link(bpy.data.objects.new(name, primitive_mesh(spec.shape)))
     obj.location = spec.location
     obj.rotation_mode = "XYZ"
     obj.rotation_euler = spec.rotation
@@ -97,17 +76,21 @@ def build_object(spec: ObjectSpec) -> bpy.types.Object:
 
 def build_ground(spec: GroundSpec) -> bpy.types.Object:
     """The ground plane at z = 0, ``size`` metres along x and y, pass index 0 (background)."""
-    bpy.ops.mesh.primitive_plane_add(size=1.0)
-    obj = bpy.context.active_object
-    obj.data.transform(Matrix.Diagonal((spec.size[0], spec.size[1], 1.0, 1.0)))
-    obj.name = "ground"
+    obj = _link(bpy.data.objects.new("ground", scaled_plane_mesh("ground", spec.size[0], spec.size[1])))
     obj.pass_index = 0
     _assign(obj, build_material(spec.material, "ground_material"))
     return obj
 
 
 def _assign(obj: bpy.types.Object, material: bpy.types.Material) -> None:
-    obj.data.materials.clear()
-    obj.data.materials.append(material)
-    for polygon in obj.data.polygons:
-        polygon.material_index = 0
+    """Give ``obj`` one object-linked material slot holding ``material`` (the mesh keeps no material).
+
+    The mesh data gets one empty slot (all faces already use index 0); the object's slot
+    overrides it, so objects sharing a mesh render with their own materials.
+    """
+    if len(obj.data.materials) != 1 or obj.data.materials[0] is not None:
+        obj.data.materials.clear()
+        obj.data.materials.append(None)
+    slot = obj.material_slots[0]
+    slot.link = "OBJECT"
+    slot.material = material

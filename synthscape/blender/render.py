@@ -66,6 +66,8 @@ class CyclesRenderer:
         self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmp, True)
         self.last_render_seconds = 0.0
         """Wall time of the last ``bpy.ops.render.render`` call alone, seconds."""
+        self.last_render_span = (0.0, 0.0)
+        """``time.perf_counter()`` at the start and end of the last ``bpy.ops.render.render`` call."""
 
     def build(self, spec: SceneSpec) -> dict[str, int]:
         """Clear the previous frame and realize ``spec`` in the scene, without rendering.
@@ -89,7 +91,9 @@ class CyclesRenderer:
         with _silenced_stdout(self._quiet):
             start = time.perf_counter()
             bpy.ops.render.render(write_still=True)
-            self.last_render_seconds = time.perf_counter() - start
+            end = time.perf_counter()
+        self.last_render_span = (start, end)
+        self.last_render_seconds = end - start
         LOG.debug("frame %d rendered on %s in %.3f s", spec.frame_index,
                   self.device.backend, self.last_render_seconds)
         try:
@@ -156,15 +160,15 @@ def buffers_from_exr(channels: dict[str, np.ndarray]) -> FrameBuffers:
         channels: :func:`synthscape.io.images.read_exr` output of a render with the
             Combined, Depth, Normal and Object Index passes (row 0 = image top).
     """
-    rgb = _stack(channels, "Combined", "RGBA")[..., :3].astype(np.float32)
+    rgb = np.ascontiguousarray(_stack(channels, "Combined", "RGBA")[..., :3], dtype=np.float32)
     depth = np.asarray(_channel(channels, "Depth.Z", "Depth"), dtype=np.float32)
     if depth.ndim == 3:
         depth = depth[..., 0]
-    depth = np.where(depth >= BACKGROUND_DEPTH, np.inf, depth).astype(np.float32)
-    normal = _stack(channels, "Normal", "XYZ").astype(np.float32)
-    length = np.linalg.norm(normal, axis=-1, keepdims=True)
+    depth = np.where(depth >= BACKGROUND_DEPTH, np.float32(np.inf), depth)
+    normal = np.asarray(_stack(channels, "Normal", "XYZ"), dtype=np.float32)
+    length = np.sqrt(np.einsum("...i,...i->...", normal, normal))[..., None]  # float32 throughout
     hit = np.isfinite(depth)[..., None] & (length > 1e-6)
-    normal = np.where(hit, normal / np.maximum(length, 1e-6), 0.0).astype(np.float32)
+    normal = np.where(hit, normal / np.maximum(length, np.float32(1e-6)), np.float32(0.0))
     index = np.asarray(_channel(channels, "Object Index.X", "Object Index", "IndexOB.X"))
     if index.ndim == 3:
         index = index[..., 0]

@@ -8,6 +8,7 @@ from synthscape.blender import compat
 from synthscape.blender.camera import build_camera
 from synthscape.blender.lights import build_light, build_world
 from synthscape.blender.objects import build_ground, build_object
+from synthscape.blender.primitives import TAG, shared_primitive_meshes
 from synthscape.spec.scene_spec import RenderSpec, SceneSpec
 
 FRAME_DATA: tuple[str, ...] = (
@@ -63,11 +64,17 @@ def apply_render_spec(scene: bpy.types.Scene, spec: RenderSpec) -> None:
 
 
 def clear_frame() -> None:
-    """Remove every datablock a previous frame created, so counts and memory stay flat."""
-    for name in FRAME_DATA:
-        blocks = list(getattr(bpy.data, name))
-        if blocks:
-            bpy.data.batch_remove(blocks)
+    """Remove every datablock a previous frame created, so counts and memory stay flat.
+
+    The shared primitive meshes (at most one per shape) are kept, with a fake user so the
+    orphan purge leaves them; the next frame's objects reuse them.
+    """
+    kept = set(shared_primitive_meshes())
+    for mesh in kept:
+        mesh.use_fake_user = True
+    blocks = [block for name in FRAME_DATA for block in getattr(bpy.data, name) if block not in kept]
+    if blocks:
+        bpy.data.batch_remove(blocks)
     bpy.data.orphans_purge(do_local_ids=True, do_linked_ids=True, do_recursive=True)
 
 
@@ -91,5 +98,18 @@ def build_scene(spec: SceneSpec, scene: bpy.types.Scene) -> dict[str, int]:
 
 
 def datablock_counts() -> dict[str, int]:
-    """Number of datablocks in each per-frame ``bpy.data`` collection (for leak checks)."""
-    return {name: len(getattr(bpy.data, name)) for name in FRAME_DATA}
+    """Number of datablocks in each per-frame ``bpy.data`` collection (for leak checks).
+
+    A kept shared primitive mesh counts only while an object of this frame uses it; the
+    kept ones are at most one per shape (:func:`shared_primitive_counts`).
+    """
+    idle = {mesh for mesh in shared_primitive_meshes() if mesh.users <= int(mesh.use_fake_user)}
+    return {name: sum(1 for block in getattr(bpy.data, name) if block not in idle) for name in FRAME_DATA}
+
+
+def shared_primitive_counts() -> dict[str, int]:
+    """How many shared primitive meshes exist per shape (1 each once used; never more)."""
+    counts: dict[str, int] = {}
+    for mesh in shared_primitive_meshes():
+        counts[str(mesh[TAG])] = counts.get(str(mesh[TAG]), 0) + 1
+    return counts

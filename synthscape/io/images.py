@@ -63,5 +63,5 @@ def read_exr(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     with OpenEXR.File(str(path), separate_channels=False) as exr:
         for part in exr.parts:
             for name, channel in part.channels.items():
-                out[name] = np.array(channel.pixels)
+                out[name] = channel.pixels  # a new array that owns its data: no copy needed
     return out

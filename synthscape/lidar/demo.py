@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from synthscape.spec.projection import intrinsics_matrix
 from synthscape.spec.scene_spec import (CameraSpec, CategorySpec, GroundSpec, MaterialSpec,
                                         ObjectSpec, SceneSpec, WorldSpec, RenderSpec)
 
@@ -26,7 +27,7 @@ def level_camera(width: int, height: int, focal_px: float,
     w2c = np.eye(4)
     w2c[:3, :3] = rot
     w2c[:3, 3] = -rot @ np.asarray(position)
-    K = ((focal_px, 0.0, (width - 1) / 2), (0.0, focal_px, (height - 1) / 2), (0.0, 0.0, 1.0))
+    K = tuple(tuple(float(v) for v in row) for row in intrinsics_matrix(width, height, focal_px))
     return CameraSpec(width, height, 4.0, 4.0 * width / focal_px, K,
                       tuple(tuple(float(v) for v in row) for row in w2c))
 

@@ -156,5 +156,6 @@ class LidarRecipe(BaseModel):
         )
         if sensor.min_range >= sensor.max_range:
             raise ValueError(f"lidar.min_range ({sensor.min_range}) must be below lidar.max_range "
-                             f"({sensor.max_range}; None takes the preset's {self.preset} value)")
+                             f"({sensor.max_range}); a range left out comes from the "
+                             f"{self.preset!r} preset")
         return sensor

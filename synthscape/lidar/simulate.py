@@ -42,7 +42,7 @@ def simulate_lidar(mesh: SceneMesh, lidar_spec: dict[str, Any], rng: np.random.G
 
     Args:
         mesh: world triangles of the frame (``FrameBuffers.mesh``).
-        lidar_spec: ``spec.extras['lidar']`` (see :func:`synthscape.lidar.pose.sample_lidar_spec`).
+        lidar_spec: ``spec.lidar`` (see :func:`synthscape.lidar.pose.sample_lidar_spec`).
         rng: the frame's LiDAR generator (:func:`synthscape.sensors.lidar.lidar_rng`).
         instance_to_category: ``spec.instance_to_category()``.
         backend: ray caster built over ``mesh``; default :func:`default_raycaster`.

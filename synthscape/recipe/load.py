@@ -46,6 +46,8 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
             message = "unknown key (check the spelling; see docs/recipes.md for the allowed keys)"
         elif item["type"] == "missing":
             message = "required key is missing"
+        elif item["type"] == "finite_number":
+            message = "expected a finite number (NaN and infinity are not allowed)"
         if key in seen:
             continue
         seen.add(key)

@@ -2,8 +2,9 @@
 
 A render keeps every pass of one frame in memory twice: Blender's render result, then the
 numpy :class:`~synthscape.buffers.FrameBuffers` the writers read. A resolution whose frame
-does not fit is warned about at load time (with the estimate); one that would not fit even
-in all of this machine's physical memory is refused.
+does not fit is warned about at load time (with the estimate), since the recipe may be meant
+for another machine; a render that would not fit even in all of this machine's physical memory
+is refused before it starts (``refuse=True``).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _gib(size: int) -> str:
 
 
 def warn_if_frame_too_large(resolution: tuple[int, int], source: str, key: str = "camera.resolution",
-                            memory: tuple[int, int] | None = None) -> int:
+                            memory: tuple[int, int] | None = None, refuse: bool = False) -> int:
     """Warn when a frame of ``resolution`` would not fit in the available memory.
 
     Args:
@@ -66,12 +67,14 @@ def warn_if_frame_too_large(resolution: tuple[int, int], source: str, key: str =
         source: the recipe file (or ``--resolution``), for the message.
         key: the recipe key the resolution comes from.
         memory: ``(available, total)`` bytes; default: :func:`machine_memory`.
+        refuse: raise instead of warning when the frame exceeds all physical memory (a render
+            on this machine); False when only validating.
 
     Returns:
         The estimate in bytes.
 
     Raises:
-        RecipeError: the frame is larger than this machine's whole physical memory.
+        RecipeError: ``refuse`` and the frame is larger than this machine's whole physical memory.
     """
     width, height = resolution
     estimate = frame_bytes(width, height)
@@ -81,7 +84,7 @@ def warn_if_frame_too_large(resolution: tuple[int, int], source: str, key: str =
     available, total = memory
     what = (f"a {width}x{height} frame needs about {_gib(estimate)} for its passes "
             f"({', '.join(PASS_BYTES_PER_PIXEL)}, held {COPIES} times)")
-    if estimate > total:
+    if estimate > total and refuse:
         raise RecipeError(source, [(key, f"{what}, more than this machine's {_gib(total)} of memory; "
                                          "lower the resolution")])
     if estimate > available:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, get_origin
+from typing import Annotated, Any, Literal, Union, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from synthscape.recipe.schema import Recipe
+from synthscape.recipe.yaml_loader import MAX_DEPTH, MAX_NODES
 
 HEADER = """# Recipe reference
 
 Generated from `synthscape/recipe/schema.py` by `python -m synthscape.recipe.reference > docs/recipes.md`
 (a test checks it is current). Numeric fields marked *dist* take a constant or a distribution:
 `{uniform: [a, b]}`, `{normal: [mean, std], clip: [lo, hi]}`, `{randint: [a, b]}`,
-`{choice: [...], weights: [...]}`. Angles are degrees. Unknown keys are errors.
+`{choice: [...], weights: [...]}`. Angles are degrees. Unknown keys, duplicate keys, NaN and
+infinity are errors. Files are UTF-8 (UTF-16/32 with a byte-order mark are read too), nested at
+""" + f"""most {MAX_DEPTH} levels, and expand (aliases included) to at most {MAX_NODES} values.
 """
 
 
@@ -29,12 +32,12 @@ def _submodels(annotation: Any) -> list[type[BaseModel]]:
 
 
 def _type_name(annotation: Any) -> str:
-    if "Annotated[Any" in str(annotation):
-        return "dist"
+    if get_origin(annotation) is Annotated and annotation.__origin__ is Any:
+        return "dist"  # a Number/Vector/Scale field type (synthscape.recipe.fields)
     if getattr(annotation, "__origin__", None) is Literal:
         return " or ".join(f"`{v}`" for v in annotation.__args__)
     args = getattr(annotation, "__args__", None)
-    if args and type(annotation).__name__ == "UnionType":
+    if args and (type(annotation).__name__ == "UnionType" or get_origin(annotation) is Union):
         return " or ".join(_type_name(a) for a in args)
     if args:
         return f"{annotation.__origin__.__name__}[{', '.join(_type_name(a) for a in args)}]"
@@ -85,6 +88,8 @@ def _model_section(model: type[BaseModel], key: str) -> list[str]:
              "| key | type | default | meaning |", "| --- | --- | --- | --- |"]
     for name, field in model.model_fields.items():
         meaning = " ".join((field.description or "").split())
+        if not meaning and name in DISCRIMINATORS and get_origin(field.annotation) is Literal:
+            meaning = f"Selects this entry: write `{name}: {_variant_label(model)}`."
         kind = "dist" if field.annotation is Any and field.metadata else _type_name(field.annotation)
         lines.append(f"| `{name}` | {kind} | {_default(field)} | {meaning} |")
     return lines

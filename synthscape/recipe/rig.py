@@ -22,7 +22,8 @@ def check_camera_name(name: str) -> str:
 class RigCameraRecipe(BaseModel):
     """A further camera, placed relative to the main camera (its frame: x right, y down, z forward)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True,
+                              allow_inf_nan=False)
 
     name: str
     """Camera name; its images go to ``cameras/NAME/`` with their own COCO."""
@@ -49,7 +50,8 @@ class RigCameraRecipe(BaseModel):
 class RigRecipe(BaseModel):
     """Sensors mounted with the main camera. The main camera's frame is the rig frame."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True,
+                              allow_inf_nan=False)
 
     cameras: list[RigCameraRecipe] = []
     """Further cameras; each renders every frame (one Cycles render per camera)."""

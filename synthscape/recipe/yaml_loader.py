@@ -29,7 +29,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from synthscape.errors import RecipeError
-from synthscape.recipe.distributions import short_repr
+from synthscape.recipe.distributions import MAX_ECHO_CHARS, short_repr
 
 MAX_NODES = 100_000
 """Largest document, counted as the nodes of the tree it expands to (aliases expanded)."""
@@ -49,7 +49,8 @@ class YamlInputError(yaml.YAMLError):
 
     def __init__(self, key: str, line: int | None, message: str):
         super().__init__(message)
-        self.key, self.line, self.message = key, line, message
+        self.key = key if len(key) <= MAX_ECHO_CHARS else key[:MAX_ECHO_CHARS - 3] + "..."
+        self.line, self.message = line, message
 
 
 def _join(path: list[str]) -> str:
@@ -66,6 +67,15 @@ class RecipeLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._path: list[str] = []
 
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:  # noqa: N803, D102 - PyYAML hook
+        # The scanner rechecks every open flow level per token, O(depth^2), and may run ahead
+        # of the composer (which names the key), so a 30 kB line of '[' would take minutes.
+        if self.flow_level >= 2 * MAX_DEPTH:
+            mark = self.get_mark()
+            raise YamlInputError("", mark.line + 1, f"column {mark.column + 1}: nested more than "
+                                 f"{MAX_DEPTH} levels deep; recipes need a handful of levels")
+        super().fetch_flow_collection_start(TokenClass)
+
     def compose_node(self, parent: Node | None, index: Any) -> Node:  # noqa: D102 - PyYAML hook
         if isinstance(index, ScalarNode):
             self._path.append(str(index.value)[:60])
@@ -76,7 +86,7 @@ class RecipeLoader(yaml.SafeLoader):
         try:
             if len(self._path) > MAX_DEPTH + 1:
                 mark = self.peek_event().start_mark
-                raise YamlInputError(_join(self._path[1:]), mark.line + 1,
+                raise YamlInputError(_join(self._path[1:9]) + "...", mark.line + 1,
                                      f"nested more than {MAX_DEPTH} levels deep; recipes need a "
                                      "handful of levels")
             return super().compose_node(parent, index)
@@ -160,16 +170,15 @@ def decode_yaml_bytes(data: bytes, source: str) -> str:
             except UnicodeDecodeError as error:
                 raise RecipeError(source, [("", f"not valid {encoding.upper()} text (byte offset "
                                                 f"{error.start}); save the file as UTF-8")]) from None
+    if b"\x00" in data:
+        raise RecipeError(source, [("", "the file holds NUL bytes (UTF-16 or UTF-32 without a "
+                                        "byte-order mark?); save it as UTF-8")])
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[:error.start].count(b"\n") + 1
         raise RecipeError(source, [("", f"line {line}: not UTF-8 text (byte 0x{data[error.start]:02x} "
                                         f"at offset {error.start}); save the file as UTF-8")]) from None
-    if "\x00" in text:
-        raise RecipeError(source, [("", "the file holds NUL bytes (UTF-16 or UTF-32 without a "
-                                        "byte-order mark?); save it as UTF-8")])
-    return text
 
 
 def read_yaml_text(path: str | os.PathLike[str]) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from synthscape.buffers import FrameBuffers
 from synthscape.sensors.config import lidar_config
 from synthscape.sensors.lidar import scan_lidar
-from synthscape.sensors.visibility import object_visibility
+from synthscape.sensors.visibility import RaycasterFactory, object_visibility
 from synthscape.spec.scene_spec import SceneSpec
 
 SENSOR_NEEDS = frozenset({"lidar", "visibility"})
@@ -35,8 +35,8 @@ def default_needs(spec: SceneSpec) -> frozenset[str]:
     return frozenset(wanted)
 
 
-def run_sensors(spec: SceneSpec, buffers: FrameBuffers, needs: Iterable[str] | None = None,
-                **backends: Any) -> FrameBuffers:
+def run_sensors(spec: SceneSpec, buffers: FrameBuffers, needs: Iterable[str] | None = None, *,
+                raycaster: RaycasterFactory | None = None) -> FrameBuffers:
     """Return ``buffers`` with the sensor outputs that ``needs`` asks for filled in.
 
     Args:
@@ -44,7 +44,8 @@ def run_sensors(spec: SceneSpec, buffers: FrameBuffers, needs: Iterable[str] | N
         buffers: the render's passes (``mesh`` when LiDAR or amodal masks are wanted).
         needs: names among :data:`SENSOR_NEEDS` (others, such as ``mesh``, are ignored);
             None: :func:`default_needs`.
-        **backends: ``raycaster=factory`` to choose the ray-cast backend (tests).
+        raycaster: builds the ray-cast backend over a mesh (default: the first available,
+            :func:`synthscape.lidar.raycast.default_raycaster`).
 
     Returns:
         A new frozen :class:`FrameBuffers` (``dataclasses.replace``), or ``buffers`` itself
@@ -52,12 +53,8 @@ def run_sensors(spec: SceneSpec, buffers: FrameBuffers, needs: Iterable[str] | N
     """
     wanted = frozenset(needs) if needs is not None else default_needs(spec)
     updates: dict[str, Any] = {}
-    raycaster = backends.get("raycaster")
-    if "lidar" in wanted and buffers.lidar is None:
-        backend = raycaster(buffers.mesh) if raycaster and buffers.mesh is not None else None
-        scan = scan_lidar(spec, buffers, backend)
-        if scan is not None:
-            updates["lidar"] = scan
+    if "lidar" in wanted and buffers.lidar is None and lidar_config(spec) and buffers.mesh is not None:
+        updates["lidar"] = scan_lidar(spec, buffers, raycaster(buffers.mesh) if raycaster else None)
     if "visibility" in wanted and buffers.visibility is None:
         updates["visibility"] = (object_visibility(spec, buffers, raycaster) if raycaster
                                  else object_visibility(spec, buffers))

@@ -14,8 +14,6 @@ from synthscape.spec.scene_spec import SceneSpec
 def lidar_config(spec: SceneSpec) -> dict[str, Any] | None:
     """The frame's resolved LiDAR (``sensor``, ``noise``, ``lidar_to_camera``, ``lidar_to_world``).
 
-    The rig's first LiDAR when the spec has a rig (``spec.lidar``), else the legacy
-    ``spec.extras['lidar']``; None when the frame has no LiDAR.
+    The rig's first LiDAR (``spec.lidar``); None when the frame has no LiDAR.
     """
-    params = getattr(spec, "lidar", None)
-    return params or spec.extras.get("lidar") or None
+    return spec.lidar or None

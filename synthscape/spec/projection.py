@@ -70,12 +70,21 @@ def clip_rect(rect: np.ndarray, bounds: tuple[float, float, float, float]) -> np
     return np.concatenate([lo, hi])
 
 
-def mask_rect(mask: np.ndarray) -> np.ndarray:
-    """(4,) outer edges of a non-empty (H, W) mask's pixels, clipped to :func:`label_box_range`."""
+def mask_edges(mask: np.ndarray) -> np.ndarray | None:
+    """(4,) x1 y1 x2 y2: the outer edges of an (H, W) mask's pixels; None if it is empty."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    h, w = mask.shape
+    if rows.size == 0:
+        return None
     lo = PIXEL_CENTER - 0.5
-    rect = np.array([cols[0] + lo, rows[0] + lo, cols[-1] + 1 + lo, rows[-1] + 1 + lo], float)
+    return np.array([cols[0] + lo, rows[0] + lo, cols[-1] + 1 + lo, rows[-1] + 1 + lo], float)
+
+
+def mask_rect(mask: np.ndarray) -> np.ndarray:
+    """(4,) :func:`mask_edges` of a non-empty (H, W) mask, clipped to :func:`label_box_range`."""
+    rect = mask_edges(mask)
+    if rect is None:
+        raise ValueError("mask_rect needs a non-empty mask")
+    h, w = mask.shape
     x0, y0, x1, y1 = label_box_range(w, h)
     return np.array([max(rect[0], x0), max(rect[1], y0), min(rect[2], x1), min(rect[3], y1)])
 

@@ -248,6 +248,11 @@ class SceneSpec:
         """The first LiDAR's resolved parameters, or None."""
         return self.rig.lidars[0].params if self.rig.lidars else None
 
+    def with_lidar(self, params: dict[str, Any] | None, name: str = "lidar") -> SceneSpec:
+        """This spec with its LiDARs replaced by one of these parameters (None: no LiDAR)."""
+        lidars = (LidarSpec(name=name, params=params),) if params else ()
+        return dataclasses.replace(self, rig=dataclasses.replace(self.rig, lidars=lidars))
+
     def frame_clock(self) -> ClockSpec:
         """The frame's clock (a still's when :attr:`clock` is None)."""
         return self.clock if self.clock is not None else ClockSpec(sequence=self.frame_index)

@@ -93,7 +93,12 @@ def _check_hdr(path: Path) -> tuple[int, int]:
         import cv2
     except ImportError:   # inside Blender: header check only
         return size
-    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
+    level = cv2.getLogLevel()
+    cv2.setLogLevel(0)   # our message says what is wrong; OpenCV's own line would only confuse
+    try:
+        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
+    finally:
+        cv2.setLogLevel(level)
     if pixels is None:
         raise UnreadableImageError("OpenCV cannot decode the Radiance HDR pixel data "
                                    "(truncated or corrupt)")

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import openai
 
@@ -116,8 +116,15 @@ class OpenAIProvider:
         self.on_retry: Callable[[], None] | None = None
 
     def _new_client(self) -> openai.OpenAI:
-        return openai.OpenAI(api_key=self._key, base_url=self.base_url, max_retries=0,
-                             timeout=self.timeout_s)
+        """A client without SDK retries; a query in ``base_url`` (``?api-key=...``) is sent
+        with every request (the SDK would append the endpoint path after it)."""
+        base_url, query = self.base_url, None
+        if base_url and "?" in base_url:
+            parts = urlsplit(base_url)
+            base_url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+            query = dict(parse_qsl(parts.query, keep_blank_values=True)) or None
+        return openai.OpenAI(api_key=self._key, base_url=base_url, max_retries=0,
+                             timeout=self.timeout_s, default_query=query)
 
     def generate(self, request: TextureRequest, variant: int) -> GeneratedTexture:
         """One image from ``images.generate`` (``n=1``), decoded from base64."""

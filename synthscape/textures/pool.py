@@ -283,7 +283,8 @@ def resolve_texture_pools(texture_recipes: list[TextureRecipe], cache_dir: str |
         texture_recipes: every material's ``texture:`` (duplicates share a pool).
         cache_dir: ``--texture-cache``; None = :func:`~synthscape.textures.cache.default_cache_dir`.
         offline: use the cache only; missing API textures are reported and fall back.
-        max_calls: ``--max-texture-calls``: most API calls (generate + edit) in this run.
+        max_calls: ``--max-texture-calls``: most API calls (generate + edit, retries
+            included) in this run.
         dry_run: log the plan, make no call and write nothing; pools hold cached entries only.
         logger: where warnings go (default ``synthscape.textures``).
         provider_factory: builds the API provider for a recipe (tests, other providers).
@@ -292,9 +293,12 @@ def resolve_texture_pools(texture_recipes: list[TextureRecipe], cache_dir: str |
         ``{pool_key(recipe): [TextureEntry, ...]}``; look pools up with :func:`pool_key`.
 
     Raises:
-        TextureError: a texture failed and its recipe says ``fallback: none``, or a folder/file
-            source is unusable.
+        TextureError: a texture failed and its recipe says ``fallback: none``, a folder/file
+            source is unusable, or ``SYNTHSCAPE_TEXTURE_DEADLINE_S`` is not a positive number.
     """
+    if not (offline or dry_run) and any(recipe.is_api for recipe in texture_recipes):
+        from synthscape.textures.openai_provider import texture_deadline_s
+        texture_deadline_s()   # a bad SYNTHSCAPE_TEXTURE_DEADLINE_S is bad input: say so first
     run = _Run(TextureCache(cache_dir), provider_factory or default_provider_factory,
                offline, dry_run, max_calls, logger or LOG)
     if dry_run:

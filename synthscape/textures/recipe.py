@@ -15,7 +15,8 @@ ImageSize = Literal["1024x1024", "1536x1024", "1024x1536", "auto"]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              allow_inf_nan=False)
 
 
 class TextureMappingRecipe(_Frozen):

@@ -2,8 +2,9 @@
 
 This is the only file of a dataset with timestamps, host names and timings. It must
 never hold credentials: :func:`drop_secrets` removes every key that looks like one
-(``*api_key*``, ``*token*``, ``*secret*``, ``*password*``, ...) and redacts string
-values that look like API keys, whatever the caller passes in.
+(``*api_key*``, ``*token*``, ``*secret*``, ``*password*``, ...), redacts string
+values that look like API keys and masks credentials inside URLs
+(:func:`synthscape.textures.redact.redact_url`), whatever the caller passes in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from synthscape.io.atomic import write_text_atomic
+from synthscape.textures.redact import redact_text
 
 log = logging.getLogger("synthscape.writers.dataset_json")
 
@@ -50,6 +52,8 @@ def drop_secrets(value: Any, path: str = "") -> Any:
     if isinstance(value, str) and _SECRET_VALUE.match(value.strip()):
         log.warning("dataset.json: redacted a key-like value at %s", path)
         return REDACTED
+    if isinstance(value, str):
+        return redact_text(value)   # user:pass@ and ?api-key= inside URLs
     return value
 
 

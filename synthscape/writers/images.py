@@ -16,6 +16,7 @@ from synthscape.buffers import FrameBuffers
 from synthscape.io.images import linear_to_srgb8, write_exr, write_png
 from synthscape.spec.scene_spec import SceneSpec
 from synthscape.writers.layout import frame_file, stem_file
+from synthscape.writers.registry import OutputFormat, register_output
 
 DEPTH_PNG_SCALE = 256.0
 """``depth/*.png`` stores metres * 256 as uint16 (KITTI depth convention); 0 = no hit."""

@@ -25,9 +25,9 @@ from synthscape.io.atomic import write_atomic, write_bytes_atomic, write_text_at
 from synthscape.io.images import linear_to_srgb8, write_png
 from synthscape.lidar.io import scan_to_bin
 from synthscape.lidar.mesh import box_corners, object_to_world
-from synthscape.lidar.pose import VELO_TO_CAM_AXES
+from synthscape.spec.rig import VELO_TO_CAM_AXES
 from synthscape.sensors.config import lidar_config
-from synthscape.spec.projection import (clip_box_near_plane, mask_rect, projected_rect, projection_from_k,
+from synthscape.spec.projection import (mask_rect, projected_rect, projection_from_k,
                                         truncation)
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec
 from synthscape.writers.registry import FinalizeContext, OutputFormat, register_output
@@ -242,10 +242,16 @@ def write_kitti_imagesets(out_dir: str | os.PathLike[str], frame_indices: Sequen
     and OpenPCDet's ``create_kitti_infos`` read it and stop without it.
     """
     train, val = split_train_val(frame_indices, val_fraction, seed)
-    sets = {"train": train, "val": val, "trainval": sorted(train + val), "test": []}
+    return write_imagesets(out_dir, {"train": train, "val": val, "trainval": sorted(train + val)})
+
+
+def write_imagesets(out_dir: str | os.PathLike[str], sets: Mapping[str, Sequence[int]]) -> list[Path]:
+    """Write ``kitti/ImageSets/<name>.txt`` for each given split (sorted 6-digit ids, one per
+    line), plus an empty ``test.txt`` when ``sets`` has none (every frame is labelled)."""
+    sets = {"test": [], **sets}
     base = Path(out_dir) / "kitti" / "ImageSets"
-    return [write_text_atomic(base / f"{k}.txt", "".join(f"{i:06d}\n" for i in v))
-            for k, v in sets.items()]
+    return [write_text_atomic(base / f"{k}.txt", "".join(f"{i:06d}\n" for i in sorted(sets[k])))
+            for k in (*(k for k in sets if k != "test"), "test")]
 
 
 def write_kitti(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: FrameBuffers,

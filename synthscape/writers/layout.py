@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from synthscape.io.atomic import write_text_atomic
 
+log = logging.getLogger("synthscape.writers.layout")
+
 DONE_DIR = ".done"
+CAMERAS_DIR = "cameras"
+"""Folder of a rig's further cameras: ``cameras/NAME/rgb/...`` (the main camera's files are at the root)."""
 MARKER_SCHEMA_VERSION = 1
 HASH_BLOCK = 1 << 20
 
@@ -37,6 +42,11 @@ def frame_name(frame_index: int) -> str:
 def frame_file(out_dir: str | os.PathLike[str], folder: str, frame_index: int, suffix: str) -> Path:
     """``out_dir/folder/NNNNNN.suffix`` (``suffix`` without the dot, may contain folders in ``folder``)."""
     return Path(out_dir) / folder / f"{frame_name(frame_index)}.{suffix}"
+
+
+def camera_dir(out_dir: str | os.PathLike[str], camera: str, main_camera: str) -> Path:
+    """Where a camera's per-camera files go: ``out_dir`` for the main camera, else ``out_dir/cameras/NAME``."""
+    return Path(out_dir) if camera == main_camera else Path(out_dir) / CAMERAS_DIR / camera
 
 
 def relative(out_dir: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
@@ -150,3 +160,15 @@ def stem_file(out_dir: str | os.PathLike[str], folder: str, stem: str, suffix: s
     """``out_dir/folder/<stem>.suffix``: :func:`frame_file` for any file stem."""
     return Path(out_dir) / folder / f"{stem}.{suffix}"
 
+
+def frames_to_render(out_dir: str | os.PathLike[str], indices: Iterable[int]) -> list[int]:
+    """The frames of ``indices`` that are not complete; logs why each marked frame is redone."""
+    todo = []
+    for index in indices:
+        problem = frame_problem(out_dir, index)
+        if problem is None:
+            continue
+        if done_marker(out_dir, index).exists():
+            log.warning("frame %d is redone: %s", index, problem)
+        todo.append(index)
+    return todo

@@ -127,6 +127,9 @@ def check_outputs(names: Iterable[Any] | None, source: str = "outputs") -> tuple
     """
     if names is None:
         return DEFAULT_OUTPUTS
+    if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
+        raise SynthscapeError(f"{source}: must be a list of output names, e.g. [rgb, coco, yolo], "
+                              f"not {str(names)[:40]!r}; known outputs: {', '.join(known_outputs())}")
     found = list(names)
     if not found:
         raise SynthscapeError(f"{source}: the list is empty; name at least one of: {', '.join(known_outputs())} "
@@ -177,7 +180,7 @@ def write_frame_files(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers:
 
 
 def write_frame(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: FrameBuffers,
-                outputs: Sequence[str] | None = None, blender_version: str | None = None,
+                blender_version: str | None = None, *, outputs: Sequence[str] | None = None,
                 **ctx: Any) -> list[Path]:
     """Write every file of one frame, then its ``.done/NNNNNN`` marker.
 
@@ -188,9 +191,10 @@ def write_frame(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: Frame
         out_dir: the dataset folder.
         spec: the frame's scene spec.
         buffers: the frame's passes, after the sensors stage (:func:`synthscape.sensors.run_sensors`).
-        outputs: format names (None: the spec's ``outputs`` if the run plan set them, else
-            :data:`DEFAULT_OUTPUTS`).
         blender_version: ``bpy.app.version_string`` for ``meta`` (the caller reads it).
+        outputs: format names (None: the spec's ``outputs`` if the run plan set them, else
+            :data:`DEFAULT_OUTPUTS`); keyword-only, so ``write_frame(dir, spec, buffers, "5.0.1")``
+            keeps working.
         **ctx: extra keyword arguments passed to every writer.
 
     Returns:
