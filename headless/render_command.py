@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from headless.progress import format_duration
-from synthscape.batch.sharding import resolve_shard
+from synthscape.dataset.sharding import resolve_shard
 from synthscape.batch.shard_run import RENDERER_ENV, renderer_factory_from_env, run_shard
 from synthscape.batch.stop import STOP_SIGNALS, StopRequest
 from synthscape.errors import SynthscapeError

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +19,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from synthscape.buffers import FrameBuffers
-from synthscape.errors import OutputDirError, SynthscapeError
+from synthscape.dataset.lock import hold_output_lock
+from synthscape.dataset.merge import merge_dataset
+from synthscape.dataset.prepare import prepare_output
+from synthscape.errors import SynthscapeError
 from synthscape.plan import RenderJob, RunPlan, resolve_categories, resolve_plan
 from synthscape.recipe.load import load_recipe, recipe_to_dict
 from synthscape.recipe.schema import Recipe
@@ -62,22 +64,6 @@ ProgressCallback = Callable[[int, int, int], None]
 """Called after each frame with (frames done, frames to do, frame index)."""
 
 
-def check_output_dir(out_dir: Path) -> None:
-    """Create ``out_dir`` and prove it is writable, before any rendering.
-
-    Raises:
-        OutputDirError: naming the folder and what to do.
-    """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise OutputDirError(f"--out {out_dir}: cannot write there ({error.strerror or error}); "
-                             "choose a folder you can write to") from None
-
-
 def default_renderer_factory(device: str) -> Renderer:
     """The Cycles renderer (imports ``bpy``)."""
     from synthscape.blender.render import CyclesRenderer
@@ -92,6 +78,10 @@ def plan_run(job: RenderJob, recipe: Recipe | None = None) -> RunPlan:
         RecipeError: the recipe is invalid, or names an unknown output format.
     """
     recipe = recipe if recipe is not None else load_recipe(job.recipe_path)
+    if recipe.augment is not None:
+        from synthscape.augment.pipeline import parse_augment
+
+        parse_augment(recipe.augment, job.recipe_path)
     outputs, needs = resolve_outputs(recipe, job)
     return resolve_plan(recipe, recipe_to_dict(recipe), job, outputs, needs)
 
@@ -222,7 +212,7 @@ def render_dataset(job: RenderJob | RunPlan, *, renderer_factory: Callable[[str]
 
     Validates the recipe and the output folder before anything renders, skips frames
     that are already complete, and (with ``job.finalize``) merges the annotations with
-    :func:`synthscape.batch.merge.merge_dataset`, the same code as ``synthscape merge``.
+    :func:`synthscape.dataset.merge.merge_dataset`, the same code as ``synthscape merge``.
     A finalizing run owns its folder: it records ``run.json`` (refusing a folder of another
     run) and removes temporary files a killed run left. Shard runners prepare the folder
     themselves (:func:`synthscape.batch.shard_run.run_shard`), pass ``finalize=False`` and
@@ -249,31 +239,16 @@ def render_dataset(job: RenderJob | RunPlan, *, renderer_factory: Callable[[str]
     with contextlib.ExitStack() as run_lock:  # a finalizing run holds all of --out (shards: run_shard)
         try:
             if plan.job.finalize:
-                from synthscape.batch.lock import hold_output_lock
-
                 run_lock.enter_context(hold_output_lock(plan.out_dir))
             if record is None:
-                record = prepare_output_dir(plan)
+                record = prepare_output(plan)
             pools = resolve_textures(plan.recipe, plan.job)
             render_frames(plan, renderer, summary, progress, stop, pools)
         finally:
             renderer.close()
         summary.seconds = time.perf_counter() - started
         if plan.job.finalize and not summary.interrupted:
-            from synthscape.batch.merge import merge_dataset
-
             merged = merge_dataset(plan.out_dir, record=record, summary=summary,
                                    allow_partial=plan.job.frame_indices is not None)
             summary.category_counts = merged.category_counts
     return summary
-
-
-def prepare_output_dir(plan: RunPlan) -> Any:
-    """Check the folder, record ``run.json`` and clean up (:func:`synthscape.batch.shard_run.prepare_output`).
-
-    Returns:
-        The run record (:class:`synthscape.batch.run_record.RunRecord`).
-    """
-    from synthscape.batch.shard_run import prepare_output
-
-    return prepare_output(plan)

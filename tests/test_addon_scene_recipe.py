@@ -14,7 +14,8 @@ import yaml
 from synthscape.errors import RecipeError
 from synthscape.extension import worker
 from synthscape.extension.scene_recipe import PanelSettings, TaggedObject, scene_recipe, write_ply, write_scene_recipe
-from synthscape.recipe.load import load_recipe, resolve_categories
+from synthscape.plan import resolve_categories
+from synthscape.recipe.load import load_recipe
 from synthscape.spec.sample import sample_scene
 
 

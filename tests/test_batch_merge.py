@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from headless.cli import main
 from synthscape.batch.fake_renderer import FakeRenderer
-from synthscape.batch.merge import MergeError, merge_dataset
-from synthscape.batch.run_record import RunRecordError
+from synthscape.dataset.merge import MergeError, merge_dataset
+from synthscape.dataset.run_record import RunRecordError
 from synthscape.batch.shard_run import RENDERER_ENV, run_shard
-from synthscape.batch.status import dataset_status
+from synthscape.dataset.status import dataset_status
 from synthscape.pipeline import RenderJob
 from synthscape.writers.layout import marker_files, write_done_marker
 from tests.batch_support import FAKE, MINIMAL, tree

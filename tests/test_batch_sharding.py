@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from headless.cli import main
-from synthscape.batch.sharding import ShardError, resolve_shard, shard_frames
+from synthscape.dataset.sharding import ShardError, resolve_shard, shard_frames
 
 MINIMAL = str(Path(__file__).resolve().parents[1] / "scenes" / "minimal.yaml")
 

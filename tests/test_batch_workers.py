@@ -83,7 +83,7 @@ def test_ctrl_c_stops_every_worker_after_its_current_frame(tmp_path: Path) -> No
     import time
 
     from synthscape.batch.fake_renderer import DELAY_ENV
-    from synthscape.batch.status import dataset_status
+    from synthscape.dataset.status import dataset_status
 
     out = tmp_path / "ds"
     env = {**os.environ, RENDERER_ENV: FAKE, DELAY_ENV: "0.5",

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from synthscape.batch.fake_renderer import FakeRenderer
-from synthscape.batch.run_record import read_run_record
+from synthscape.dataset.run_record import read_run_record
 from synthscape.errors import SynthscapeError
 from synthscape.pipeline import plan_run, render_dataset
 from synthscape.plan import RenderJob

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from headless.cli import main
-from synthscape.batch.resume import temp_stem
+from synthscape.dataset.resume import temp_stem
 from synthscape.batch.shard_run import RENDERER_ENV
-from synthscape.batch.status import dataset_status
+from synthscape.dataset.status import dataset_status
 from synthscape.errors import DiskFullError
 from synthscape.io.atomic import atomic_path, write_bytes_atomic
 from tests.batch_support import FAKE, MINIMAL, tree

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from headless.cli import main
 from synthscape.batch.fake_renderer import DELAY_ENV
 from synthscape.batch.shard_run import RENDERER_ENV
-from synthscape.batch.status import dataset_status
+from synthscape.dataset.status import dataset_status
 from synthscape.batch.workers import CLI_MODULE
 from tests.batch_support import FAKE, MINIMAL, REPO
 

@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 
 from synthscape.batch.fake_renderer import DELAY_ENV
-from synthscape.batch.lock import LOCKS_DIR, OutputLockedError, hold_output_lock
+from synthscape.dataset.lock import LOCKS_DIR, OutputLockedError, hold_output_lock
 from synthscape.batch.shard_run import RENDERER_ENV
-from synthscape.batch.status import dataset_status
+from synthscape.dataset.status import dataset_status
 from synthscape.batch.workers import CLI_MODULE
 from tests.batch_support import FAKE, MINIMAL, REPO, tree
 
 FRAMES = 6
 HOLD_SCRIPT = """
 import sys, time
-from synthscape.batch.lock import hold_output_lock
+from synthscape.dataset.lock import hold_output_lock
 shard = tuple(map(int, sys.argv[2].split("/"))) if len(sys.argv) > 2 else None
 with hold_output_lock(sys.argv[1], shard=shard):
     print("held", flush=True)

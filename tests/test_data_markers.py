@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from headless.cli import main
 from synthscape.batch.shard_run import RENDERER_ENV
-from synthscape.batch.status import dataset_status
+from synthscape.dataset.status import dataset_status
 from synthscape.writers.layout import done_marker, frame_is_complete, frame_problem, marker_files
 from tests.batch_support import FAKE, MINIMAL, tree
 

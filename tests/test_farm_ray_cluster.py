@@ -78,7 +78,8 @@ def start_node(logs: Path, name: str, *options: str) -> subprocess.Popen:
     with open(logs / f"{name}.log", "wb") as log:
         return subprocess.Popen([ray_command(), "start", "--block", "--num-cpus=1", "--num-gpus=0",
                                  "--node-ip-address=127.0.0.1", "--disable-usage-stats",
-                                 "--object-store-memory=100000000", *options],
+                                 "--object-store-memory=100000000",
+                                 f"--dashboard-agent-listen-port={free_port()}", *options],
                                 stdout=log, stderr=subprocess.STDOUT, env=node_env(), start_new_session=True)
 
 
@@ -129,7 +130,8 @@ def ray_nodes() -> Iterator[RayNodes]:
     logs.mkdir()
     address = f"127.0.0.1:{free_port()}"
     head = start_node(logs, "head", "--head", f"--port={address.split(':')[1]}", "--include-dashboard=false",
-                      f"--temp-dir={temp / 'ray'}")
+                      f"--dashboard-port={free_port()}", f"--ray-client-server-port={free_port()}",
+                      f"--temp-dir={temp / 'ray'}")  # own ports: other Ray clusters may run on this machine
     started = [head]
     try:
         wait_for_nodes(address, 1, started, logs)

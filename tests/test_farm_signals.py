@@ -19,7 +19,7 @@ import pytest
 
 from synthscape.batch.fake_renderer import DELAY_ENV
 from synthscape.batch.shard_run import RENDERER_ENV
-from synthscape.batch.status import dataset_status
+from synthscape.dataset.status import dataset_status
 from synthscape.batch.workers import CLI_MODULE
 from tests.batch_support import FAKE, MINIMAL, REPO, tree
 

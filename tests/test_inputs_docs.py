@@ -9,8 +9,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from synthscape.augment.pipeline import OP_NAMES
-from synthscape.lidar.recipe import LidarRecipe
-from synthscape.recipe.reference import recipe_reference_markdown
+from synthscape.recipe.lidar import LidarRecipe
+from synthscape.reference import recipe_reference_markdown
 from synthscape.recipe.schema import PlacementRecipe
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from synthscape.recipe.distributions import parse_distribution
 from synthscape.recipe.load import parse_recipe
-from tests.test_inputs_support import CUBE, assert_refused, write_text
+from tests.test_inputs_support import CUBE, assert_refused, validate_cli, write_text
 
 OBJ = "objects:\n- category: box\n  shape: cube\n"
 
@@ -38,7 +38,6 @@ NON_FINITE = [
     (CUBE + "lidar: {noise: {range: {std: .inf}}}\n", "lidar.noise.range.std"),
     (CUBE + "lidar: {preset: custom, elevations_deg: [0, .nan], points_per_ring: 10}\n",
      "lidar.elevations_deg[1]"),
-    (CUBE + "augment: {ops: [{op: brightness, limit: [.nan, 0.1]}]}\n", "augment.ops[0].brightness.limit[0]"),
     (OBJ + "  material: {texture: {source: procedural, mapping: {rotation: .nan}}}\n",
      "objects[0].material.texture.generated.mapping.rotation"),
     (CUBE + "rig: {cameras: [{name: right, sensor_width: .inf}]}\n", "rig.cameras[0].sensor_width"),
@@ -48,6 +47,14 @@ NON_FINITE = [
 @pytest.mark.parametrize("text, key", NON_FINITE, ids=[key for _, key in NON_FINITE])
 def test_non_finite_numbers_are_refused_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
     assert_refused(write_text(tmp_path, text), key, "finite")
+
+
+def test_non_finite_augment_parameters_are_refused_by_validate(tmp_path: Path) -> None:
+    """The augment section is checked by the augment layer, which ``validate`` and ``render`` run."""
+    path = write_text(tmp_path, CUBE + "augment: {ops: [{op: brightness, limit: [.nan, 0.1]}]}\n")
+    result = validate_cli(path)
+    assert result.exit_code == 2, result.output
+    assert "augment.ops[0] (op 'brightness').limit" in result.output and "finite" in result.output
 
 
 @pytest.mark.parametrize("raw", [
@@ -80,11 +87,12 @@ def recipe_models() -> set[type]:
     """Every pydantic model a recipe can contain (sections, ops, texture sources, ...)."""
     from pydantic import BaseModel
 
-    from synthscape.recipe.reference import _submodels
+    from synthscape.augment.pipeline import AugmentRecipe
     from synthscape.recipe.schema import Recipe
+    from synthscape.reference import _submodels
 
     found: set[type] = set()
-    queue: list[type[BaseModel]] = [Recipe]
+    queue: list[type[BaseModel]] = [Recipe, AugmentRecipe]
     while queue:
         model = queue.pop()
         if model not in found:

@@ -10,7 +10,8 @@ import yaml
 
 from synthscape.errors import RecipeError
 from synthscape.recipe.distributions import Choice, Normal, RandInt, Uniform, parse_distribution
-from synthscape.recipe.load import load_recipe, parse_recipe, resolve_categories
+from synthscape.plan import resolve_categories
+from synthscape.recipe.load import load_recipe, parse_recipe
 from tests.conftest import SCENES
 
 
@@ -130,9 +131,9 @@ def test_conflicting_kitti_types_are_an_error() -> None:
 
 
 def test_recipe_reference_is_current() -> None:
-    from synthscape.recipe.reference import recipe_reference_markdown
+    from synthscape.reference import recipe_reference_markdown
     from tests.conftest import REPO
 
     current = (REPO / "docs" / "recipes.md").read_text()
     assert current == recipe_reference_markdown(), \
-        "docs/recipes.md is stale: python -m synthscape.recipe.reference > docs/recipes.md"
+        "docs/recipes.md is stale: python -m synthscape.reference > docs/recipes.md"

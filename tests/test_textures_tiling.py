@@ -10,10 +10,11 @@ from PIL import Image
 from pydantic import ValidationError
 
 from fake_openai_server import naive_image
+from synthscape.spec.textures import material_texture_fields
 from synthscape.spec.scene_spec import MaterialSpec
 from synthscape.textures import (
     SEAM_THRESHOLD, TextureCache, TextureRecipe, cache_key, make_tileable_blend,
-    material_texture_fields, output_tokens, plan_texture_calls, pool_key,
+    output_tokens, plan_texture_calls, pool_key,
     resolve_texture_pools, sample_texture, seam_mask, seam_score)
 from synthscape.textures.procedural import procedural_texture
 from synthscape.textures.tiling import png_bytes

@@ -19,7 +19,7 @@ def merge(dataset: Path, allow_partial: bool) -> None:
 
     Run it once every shard of a sharded render is done (a single-machine render merges by itself).
     """
-    from synthscape.batch.merge import merge_dataset
+    from synthscape.dataset.merge import merge_dataset
 
     result = merge_dataset(dataset, allow_partial=allow_partial)
     status = result.status

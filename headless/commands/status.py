@@ -31,8 +31,8 @@ def status(dataset: Path, num_shards: int | None, frames: int | None, verify: bo
     every frame is done but the dataset is not merged, or was merged before some frames were done
     (run `synthscape merge DATASET`).
     """
-    from synthscape.batch.run_record import read_run_record, require_run_record
-    from synthscape.batch.status import dataset_status, format_ranges, merge_state
+    from synthscape.dataset.run_record import read_run_record, require_run_record
+    from synthscape.dataset.status import dataset_status, format_ranges, merge_state
     from synthscape.writers.layout import DONE_DIR, frame_name, frame_problem
 
     record = read_run_record(dataset) if frames is not None else require_run_record(dataset)

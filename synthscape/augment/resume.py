@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from synthscape.augment.base import AugmentError
-from synthscape.batch.resume import clean_stale_temp_files
+from synthscape.dataset.resume import clean_stale_temp_files
 from synthscape.io.atomic import write_text_atomic
 from synthscape.writers.layout import DONE_DIR, marker_entry, relative
 

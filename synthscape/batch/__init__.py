@@ -9,12 +9,13 @@
 * :func:`synthscape.batch.ray_engine.run_ray`: one Ray task per shard (needs ``ray``).
 """
 
-from synthscape.batch.merge import MergeError, MergeResult, merge_dataset
-from synthscape.batch.resume import clean_stale_temp_files
-from synthscape.batch.run_record import RunRecord, RunRecordError, read_run_record, write_run_record
-from synthscape.batch.shard_run import prepare_output, run_shard
-from synthscape.batch.sharding import ShardError, resolve_shard, shard_frames
-from synthscape.batch.status import DatasetStatus, dataset_status
+from synthscape.dataset.merge import MergeError, MergeResult, merge_dataset
+from synthscape.dataset.resume import clean_stale_temp_files
+from synthscape.dataset.run_record import RunRecord, RunRecordError, read_run_record, write_run_record
+from synthscape.batch.shard_run import run_shard
+from synthscape.dataset.prepare import prepare_output
+from synthscape.dataset.sharding import ShardError, resolve_shard, shard_frames
+from synthscape.dataset.status import DatasetStatus, dataset_status
 from synthscape.batch.workers import WorkerError, WorkersResult, run_local_workers
 
 __all__ = [

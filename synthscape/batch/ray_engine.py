@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthscape.batch.merge import MergeResult, merge_dataset
-from synthscape.batch.shard_run import (RENDERER_ENV, load_renderer_factory, prepare_output, run_shard, summary_dict,
-                                        warm_texture_cache)
-from synthscape.batch.status import MarkerWatcher
+from synthscape.dataset.merge import MergeResult, merge_dataset
+from synthscape.batch.shard_run import RENDERER_ENV, load_renderer_factory, run_shard, summary_dict, warm_texture_cache
+from synthscape.dataset.prepare import prepare_output
+from synthscape.dataset.status import MarkerWatcher
 from synthscape.errors import SynthscapeError
 from synthscape.pipeline import ProgressCallback, plan_run
 from synthscape.plan import RenderJob

@@ -9,12 +9,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from synthscape.batch.lock import hold_output_lock
-from synthscape.batch.resume import clean_stale_temp_files, shard_owns
-from synthscape.batch.run_record import RunRecord, record_for_plan, write_run_record
-from synthscape.batch.sharding import shard_frames
+from synthscape.dataset.lock import hold_output_lock
+from synthscape.dataset.prepare import prepare_output
+from synthscape.dataset.sharding import shard_frames
 from synthscape.errors import SynthscapeError
-from synthscape.pipeline import ProgressCallback, Renderer, RunSummary, check_output_dir, plan_run, render_dataset
+from synthscape.pipeline import ProgressCallback, Renderer, RunSummary, plan_run, render_dataset
 from synthscape.plan import RenderJob, RunPlan
 
 RENDERER_ENV = "SYNTHSCAPE_RENDERER"
@@ -43,22 +42,6 @@ def load_renderer_factory(reference: str | None) -> RendererFactory | None:
 def renderer_factory_from_env(environ: Mapping[str, str] = os.environ) -> RendererFactory | None:
     """The factory named by ``SYNTHSCAPE_RENDERER`` (None: the default Cycles renderer)."""
     return load_renderer_factory(environ.get(RENDERER_ENV))
-
-
-def prepare_output(plan: RunPlan, num_shards: int = 1, shard_index: int | None = None) -> RunRecord:
-    """Check the folder, write/verify ``run.json`` and remove this run's stale temp files.
-
-    With ``shard_index`` None this process is the only writer and removes every temp
-    file; a shard removes only its own frames' temp files.
-
-    Raises:
-        RecipeError, OutputDirError, RunRecordError: bad recipe, folder or mixed runs.
-    """
-    record = record_for_plan(plan, num_shards)
-    check_output_dir(plan.out_dir)
-    write_run_record(plan.out_dir, record)
-    clean_stale_temp_files(plan.out_dir, None if shard_index is None else shard_owns(shard_index, num_shards))
-    return record
 
 
 def warm_texture_cache(plan: RunPlan) -> None:

@@ -19,9 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from synthscape.batch.merge import MergeResult, merge_dataset
-from synthscape.batch.shard_run import prepare_output, warm_texture_cache
-from synthscape.batch.status import MarkerWatcher
+from synthscape.dataset.merge import MergeResult, merge_dataset
+from synthscape.batch.shard_run import warm_texture_cache
+from synthscape.dataset.prepare import prepare_output
+from synthscape.dataset.status import MarkerWatcher
 from synthscape.batch.stop import stop_signal
 from synthscape.errors import SynthscapeError
 from synthscape.pipeline import ProgressCallback, plan_run

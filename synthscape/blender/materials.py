@@ -12,6 +12,17 @@ from synthscape.spec.scene_spec import MaterialSpec, TextureMapping
 Vec3 = tuple[float, float, float]
 
 
+SIGNATURE = "synthscape_material"
+"""Custom property on a built material: its node layout (:func:`material_signature`)."""
+
+
+def material_signature(spec: MaterialSpec) -> str:
+    """The node layout ``spec`` needs; materials of one signature differ only in values."""
+    texture = f"texture-{spec.texture_mapping.projection}" if spec.texture_path else "plain"
+    noise = "noise" if spec.noise_scale is not None and spec.noise_strength > 0 else "flat"
+    return f"{texture}/{noise}"
+
+
 def build_material(spec: MaterialSpec, name: str, object_scale: Vec3 = (1.0, 1.0, 1.0)
                    ) -> bpy.types.Material:
     """Create a Principled BSDF material.
@@ -28,59 +39,96 @@ def build_material(spec: MaterialSpec, name: str, object_scale: Vec3 = (1.0, 1.0
     Raises:
         FileNotFoundError: ``texture_path`` does not exist.
     """
+    if spec.texture_path and not os.path.isfile(spec.texture_path):
+        raise FileNotFoundError(f"texture_path {spec.texture_path!r} does not exist (material texture)")
     material = bpy.data.materials.new(name)
     tree = compat.node_tree(material)
     bsdf = next(n for n in tree.nodes if n.type == "BSDF_PRINCIPLED")
+    bsdf.name = "synthscape_bsdf"
+    colour = _constant_colour(tree)
+    if spec.texture_path:
+        colour = _multiply_texture(tree, colour, spec.texture_mapping)
+    if spec.noise_scale is not None and spec.noise_strength > 0:
+        colour = _overlay_noise(tree, colour)
+    tree.links.new(colour, bsdf.inputs["Base Color"])
+    material[SIGNATURE] = material_signature(spec)
+    set_material_values(material, spec, object_scale)
+    return material
+
+
+def update_material(material: bpy.types.Material, spec: MaterialSpec,
+                    object_scale: Vec3 = (1.0, 1.0, 1.0)) -> bool:
+    """Give a material built by :func:`build_material` the values of ``spec``, if the layout fits.
+
+    Returns:
+        False (nothing changed) when ``spec`` needs another node layout.
+
+    Raises:
+        FileNotFoundError: ``texture_path`` does not exist.
+    """
+    if material.get(SIGNATURE) != material_signature(spec) or material.node_tree is None:
+        return False
+    if spec.texture_path and not os.path.isfile(spec.texture_path):
+        raise FileNotFoundError(f"texture_path {spec.texture_path!r} does not exist (material texture)")
+    set_material_values(material, spec, object_scale)
+    return True
+
+
+def set_material_values(material: bpy.types.Material, spec: MaterialSpec, object_scale: Vec3) -> None:
+    """Every value of ``spec`` on the named nodes of a material of its signature."""
+    nodes = material.node_tree.nodes
+    bsdf = nodes["synthscape_bsdf"]
     bsdf.inputs["Roughness"].default_value = spec.roughness
     bsdf.inputs["Metallic"].default_value = spec.metallic
     # Kept although a link drives it: mesh_export.material_reflectivity reads this value.
     bsdf.inputs["Base Color"].default_value = (*spec.base_color, 1.0)
-    colour = _constant_colour(tree, spec.base_color)
+    nodes["synthscape_colour"].outputs[0].default_value = (*spec.base_color, 1.0)
     if spec.texture_path:
-        colour = _multiply_texture(tree, colour, spec.texture_path, spec.texture_mapping,
-                                   object_scale)
+        nodes["synthscape_image"].image = bpy.data.images.load(spec.texture_path, check_existing=True)
+        _set_mapping(nodes["synthscape_mapping"], spec.texture_mapping, object_scale)
     if spec.noise_scale is not None and spec.noise_strength > 0:
-        colour = _overlay_noise(tree, colour, spec.noise_scale, spec.noise_strength)
-    tree.links.new(colour, bsdf.inputs["Base Color"])
+        nodes["synthscape_noise"].inputs["Scale"].default_value = spec.noise_scale
+        factor = next(s for s in nodes["synthscape_noise_mix"].inputs if s.name == "Factor" and s.type == "VALUE")
+        factor.default_value = min(max(spec.noise_strength, 0.0), 1.0)
     material.diffuse_color = (*spec.base_color, 1.0)
-    return material
 
 
-def _constant_colour(tree: bpy.types.NodeTree, rgb: Vec3) -> bpy.types.NodeSocket:
+def _constant_colour(tree: bpy.types.NodeTree) -> bpy.types.NodeSocket:
     node = tree.nodes.new("ShaderNodeRGB")
-    node.outputs[0].default_value = (*rgb, 1.0)
+    node.name = "synthscape_colour"
     return node.outputs[0]
 
 
-def _texture_vector(tree: bpy.types.NodeTree, mapping: TextureMapping,
-                    object_scale: Vec3) -> bpy.types.NodeSocket:
+def _texture_vector(tree: bpy.types.NodeTree, mapping: TextureMapping) -> bpy.types.NodeSocket:
     """Texture coordinates (object space for box, UV map for uv) through a Mapping node."""
     coords = tree.nodes.new("ShaderNodeTexCoord")
     node = tree.nodes.new("ShaderNodeMapping")
+    node.name = "synthscape_mapping"
     node.vector_type = "POINT"
+    tree.links.new(coords.outputs["Object" if mapping.projection == "box" else "UV"], node.inputs["Vector"])
+    return node.outputs["Vector"]
+
+
+def _set_mapping(node: bpy.types.Node, mapping: TextureMapping, object_scale: Vec3) -> None:
+    """Scale (repeats per metre for box projection), rotation and offset of the Mapping node."""
     if mapping.projection == "box":
-        tree.links.new(coords.outputs["Object"], node.inputs["Vector"])
         scale = tuple(mapping.scale * s for s in object_scale)
     else:
-        tree.links.new(coords.outputs["UV"], node.inputs["Vector"])
         scale = (mapping.scale, mapping.scale, 1.0)
     node.inputs["Scale"].default_value = scale
     node.inputs["Rotation"].default_value = (0.0, 0.0, mapping.rotation)
     node.inputs["Location"].default_value = (mapping.offset[0], mapping.offset[1], 0.0)
-    return node.outputs["Vector"]
 
 
-def _multiply_texture(tree: bpy.types.NodeTree, colour: bpy.types.NodeSocket, path: str,
-                      mapping: TextureMapping, object_scale: Vec3) -> bpy.types.NodeSocket:
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"texture_path {path!r} does not exist (material texture)")
+def _multiply_texture(tree: bpy.types.NodeTree, colour: bpy.types.NodeSocket,
+                      mapping: TextureMapping) -> bpy.types.NodeSocket:
     image_node = tree.nodes.new("ShaderNodeTexImage")
-    image_node.image = bpy.data.images.load(path, check_existing=True)
+    image_node.name = "synthscape_image"
     image_node.extension = "REPEAT"
     if mapping.projection == "box":
         image_node.projection = "BOX"
         image_node.projection_blend = 0.2
-    tree.links.new(_texture_vector(tree, mapping, object_scale), image_node.inputs["Vector"])
+    tree.links.new(_texture_vector(tree, mapping), image_node.inputs["Vector"])
     _, factor, a, b, result = compat.mix_color_node(tree, "MULTIPLY")
     factor.default_value = 1.0
     tree.links.new(colour, a)
@@ -88,15 +136,14 @@ def _multiply_texture(tree: bpy.types.NodeTree, colour: bpy.types.NodeSocket, pa
     return result
 
 
-def _overlay_noise(tree: bpy.types.NodeTree, colour: bpy.types.NodeSocket, scale: float,
-                   strength: float) -> bpy.types.NodeSocket:
-    """Overlay a grey noise (0.5 = neutral) on ``colour`` with factor ``strength``."""
+def _overlay_noise(tree: bpy.types.NodeTree, colour: bpy.types.NodeSocket) -> bpy.types.NodeSocket:
+    """Overlay a grey noise (0.5 = neutral) on ``colour``; scale and factor come from the values."""
     coords = tree.nodes.new("ShaderNodeTexCoord")
     noise = tree.nodes.new("ShaderNodeTexNoise")
-    noise.inputs["Scale"].default_value = scale
+    noise.name = "synthscape_noise"
     tree.links.new(coords.outputs["Object"], noise.inputs["Vector"])
-    _, factor, a, b, result = compat.mix_color_node(tree, "OVERLAY")
-    factor.default_value = min(max(strength, 0.0), 1.0)
+    mix, _, a, b, result = compat.mix_color_node(tree, "OVERLAY")
+    mix.name = "synthscape_noise_mix"
     tree.links.new(colour, a)
     tree.links.new(noise.outputs[0], b)  # "Fac" (4.x) / "Factor" (5.0)
     return result

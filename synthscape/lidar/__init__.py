@@ -8,7 +8,7 @@ scan (seeded from the ``sensors`` stage stream) is run by :mod:`synthscape.senso
 from synthscape.lidar.io import read_bin, read_label, write_lidar_frame
 from synthscape.lidar.pose import sample_lidar_spec, sensor_from_spec
 from synthscape.lidar.raycast import Open3DRaycaster, RaycastBackend, RayHits
-from synthscape.lidar.recipe import LidarRecipe
+from synthscape.recipe.lidar import LidarRecipe
 from synthscape.lidar.sensors import PRESETS, SensorModel, sensor_rays
 from synthscape.lidar.simulate import LidarScan, simulate_lidar
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from synthscape.spec.rig import lidar_params
 from synthscape.spec.rig import lidar_to_camera_matrix as _mount_matrix
-from synthscape.lidar.recipe import LidarRecipe
+from synthscape.recipe.lidar import LidarRecipe
 from synthscape.lidar.sensors import SensorModel
 
 def lidar_to_camera_matrix(recipe: LidarRecipe) -> np.ndarray:

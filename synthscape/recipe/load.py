@@ -15,7 +15,6 @@ from synthscape.recipe.distributions import MAX_ECHO_CHARS
 from synthscape.recipe.memory import warn_if_frame_too_large
 from synthscape.recipe.yaml_loader import MAX_DEPTH, load_yaml_file
 from synthscape.recipe.schema import Recipe
-from synthscape.spec.scene_spec import CategorySpec
 
 
 def format_key_path(loc: tuple[Any, ...]) -> str:
@@ -97,38 +96,3 @@ def load_recipe(path: str | os.PathLike[str]) -> Recipe:
 def recipe_to_dict(recipe: Recipe) -> dict[str, Any]:
     """The resolved recipe as plain data (distributions in their recipe form)."""
     return redact_data(recipe.model_dump(mode="json"))   # no credentials in base_url
-
-
-def resolve_categories(recipe: Recipe) -> tuple[CategorySpec, ...]:
-    """Stable category ids: explicit ``categories:`` ids first, then order of first appearance.
-
-    Raises:
-        RecipeError: two object groups give one category different KITTI types.
-    """
-    declared = {c.name: c for c in recipe.categories}
-    names = list(declared)
-    for group in recipe.objects:
-        if group.category not in declared and group.category not in names:
-            names.append(group.category)
-    kitti: dict[str, str | None] = {name: declared[name].kitti_type if name in declared else None
-                                    for name in names}
-    for index, group in enumerate(recipe.objects):
-        if group.kitti_type is None:
-            continue
-        if kitti[group.category] not in (None, group.kitti_type):
-            raise RecipeError("<recipe>", [(f"objects[{index}].kitti_type",
-                                            f"category {group.category!r} already has KITTI type "
-                                            f"{kitti[group.category]!r}")])
-        kitti[group.category] = group.kitti_type
-    used = {c.id for c in recipe.categories if c.id is not None}
-    next_id = 1
-    categories = []
-    for name in names:
-        category_id = declared[name].id if name in declared and declared[name].id else None
-        if category_id is None:
-            while next_id in used:
-                next_id += 1
-            category_id = next_id
-            used.add(category_id)
-        categories.append(CategorySpec(id=category_id, name=name, kitti_type=kitti[name]))
-    return tuple(sorted(categories, key=lambda c: c.id))

@@ -13,8 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
-from synthscape.augment.pipeline import AugmentRecipe
-from synthscape.lidar.recipe import LidarRecipe
+from synthscape.recipe.lidar import LidarRecipe
 from synthscape.recipe.rig import RigRecipe, check_camera_name
 from synthscape.recipe.fields import (Color, ExistingFile, Integer, KittiType, MeshFile, NonBlankName, Number,
                                       Scale, Vector)
@@ -334,8 +333,9 @@ class Recipe(RecipeModel):
     """Cycles settings."""
     lidar: LidarRecipe | None = None
     """A LiDAR mounted on the camera rig; adds ``lidar/`` point clouds (and KITTI with kitti types)."""
-    augment: AugmentRecipe | None = None
-    """2D augmentation pipeline used by ``synthscape augment`` on the rendered dataset."""
+    augment: dict[str, Any] | None = None
+    """2D augmentation ops for ``synthscape augment`` (``ops: [...]``; see the ``augment`` section below).
+    Checked with the recipe by ``validate`` and ``render``."""
 
     @model_validator(mode="after")
     def _categories_consistent(self) -> Recipe:

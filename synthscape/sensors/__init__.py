@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from synthscape.buffers import FrameBuffers
-from synthscape.sensors.config import lidar_config
 from synthscape.sensors.lidar import scan_lidar
 from synthscape.sensors.visibility import RaycasterFactory, object_visibility
 from synthscape.spec.scene_spec import SceneSpec
@@ -29,7 +28,7 @@ def default_needs(spec: SceneSpec) -> frozenset[str]:
     planned = frozenset(getattr(spec, "needs", ()) or ())
     if planned:
         return planned
-    wanted = {"lidar"} if lidar_config(spec) else set()
+    wanted = {"lidar"} if spec.lidar else set()
     if spec.wants_kitti():
         wanted.add("visibility")
     return frozenset(wanted)
@@ -53,7 +52,7 @@ def run_sensors(spec: SceneSpec, buffers: FrameBuffers, needs: Iterable[str] | N
     """
     wanted = frozenset(needs) if needs is not None else default_needs(spec)
     updates: dict[str, Any] = {}
-    if "lidar" in wanted and buffers.lidar is None and lidar_config(spec) and buffers.mesh is not None:
+    if "lidar" in wanted and buffers.lidar is None and spec.lidar and buffers.mesh is not None:
         updates["lidar"] = scan_lidar(spec, buffers, raycaster(buffers.mesh) if raycaster else None)
     if "visibility" in wanted and buffers.visibility is None:
         updates["visibility"] = (object_visibility(spec, buffers, raycaster) if raycaster
@@ -61,4 +60,4 @@ def run_sensors(spec: SceneSpec, buffers: FrameBuffers, needs: Iterable[str] | N
     return dataclasses.replace(buffers, **updates) if updates else buffers
 
 
-__all__ = ["SENSOR_NEEDS", "default_needs", "lidar_config", "run_sensors"]
+__all__ = ["SENSOR_NEEDS", "default_needs", "run_sensors"]

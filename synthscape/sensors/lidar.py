@@ -7,7 +7,6 @@ import numpy as np
 from synthscape.buffers import FrameBuffers, LidarScan
 from synthscape.lidar.raycast import RaycastBackend
 from synthscape.lidar.simulate import simulate_lidar
-from synthscape.sensors.config import lidar_config
 from synthscape.spec.scene_spec import SceneSpec
 from synthscape.spec.seeds import stage_rng
 
@@ -22,17 +21,17 @@ def lidar_rng(spec: SceneSpec) -> np.random.Generator:
 
 def scan_lidar(spec: SceneSpec, buffers: FrameBuffers,
                backend: RaycastBackend | None = None) -> LidarScan | None:
-    """The frame's LiDAR sweep, or None without a LiDAR (:func:`lidar_config`) or a mesh.
+    """The frame's LiDAR sweep, or None without a LiDAR (``spec.lidar``) or a mesh.
 
     Args:
         spec: the frame.
         buffers: its render; ``mesh`` holds the world triangles.
         backend: ray caster over ``buffers.mesh`` (default: the first available backend).
     """
-    config = lidar_config(spec)
+    config = spec.lidar
     if not config or buffers.mesh is None:
         return None
     return simulate_lidar(buffers.mesh, config, lidar_rng(spec), spec.instance_to_category(), backend)
 
 
-__all__ = ["SENSORS_STAGE", "lidar_config", "lidar_rng", "scan_lidar"]
+__all__ = ["SENSORS_STAGE", "lidar_rng", "scan_lidar"]

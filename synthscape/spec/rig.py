@@ -70,7 +70,7 @@ def lidar_params(recipe: Any, camera_world_to_camera: Sequence[Sequence[float]])
     """Resolve a ``lidar:`` recipe section for one frame into JSON-ready parameters.
 
     Args:
-        recipe: the recipe's :class:`~synthscape.lidar.recipe.LidarRecipe`.
+        recipe: the recipe's :class:`~synthscape.recipe.lidar.LidarRecipe`.
         camera_world_to_camera: (4, 4) OpenCV world-to-camera transform of the main camera.
 
     Returns:

@@ -51,7 +51,8 @@ from synthscape.spec.scene_spec import (
 )
 from synthscape.spec.seeds import stage_rng
 from synthscape.spec.shapes import shape_bounds
-from synthscape.textures import pool_key, sample_texture, texture_source
+from synthscape.spec.textures import texture_source
+from synthscape.textures import pool_key, sample_texture
 
 DEFAULT_FOCAL_MM = 35.0
 GROUND_MATERIAL_KEY = 0

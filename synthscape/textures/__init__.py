@@ -3,8 +3,7 @@
 The public API; see :func:`resolve_texture_pools` for the run-level entry point.
 """
 
-from synthscape.textures.apply import (
-    material_texture_fields, provenance_entries, sample_texture, texture_mapping, texture_source)
+from synthscape.textures.apply import provenance_entries, sample_texture
 from synthscape.textures.cache import TextureCache, cache_key, default_cache_dir
 from synthscape.textures.errors import ProviderError, TextureError
 from synthscape.textures.plan import TexturePlan, output_tokens, plan_texture_calls, pool_key
@@ -19,8 +18,7 @@ __all__ = [
     "FolderProvider", "GeneratedTexture", "ProceduralProvider", "ProviderError",
     "SEAM_THRESHOLD", "TextureCache", "TextureEntry", "TextureError", "TextureMappingRecipe",
     "TexturePlan", "TextureProvider", "TextureRecipe", "TextureRequest", "cache_key",
-    "default_cache_dir", "make_tileable_blend", "material_texture_fields", "missing_textures",
+    "default_cache_dir", "make_tileable_blend", "missing_textures",
     "output_tokens", "plan_texture_calls", "pool_key", "provenance_entries",
-    "resolve_texture_pools", "sample_texture", "seam_mask", "seam_score", "texture_mapping",
-    "texture_source",
+    "resolve_texture_pools", "sample_texture", "seam_mask", "seam_score",
 ]

@@ -1,15 +1,15 @@
-"""From a texture pool to scene-spec fields and dataset provenance."""
+"""Choosing from a texture pool, and the pools' provenance records for ``dataset.json``.
+
+The scene-spec fields of a chosen texture are made by :mod:`synthscape.spec.textures`.
+"""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from synthscape.spec.scene_spec import TextureMapping, TextureSource
 from synthscape.textures.pool import TextureEntry
-from synthscape.textures.recipe import TextureMappingRecipe
 
 
 def sample_texture(pool: list[TextureEntry], rng: np.random.Generator) -> TextureEntry:
@@ -17,32 +17,6 @@ def sample_texture(pool: list[TextureEntry], rng: np.random.Generator) -> Textur
     if not pool:
         raise ValueError("cannot sample from an empty texture pool")
     return pool[int(rng.integers(len(pool)))]
-
-
-def texture_source(entry: TextureEntry) -> TextureSource:
-    """The :class:`TextureSource` of an entry (provider, model, prompt, AI-generated)."""
-    prov = entry.provenance
-    return TextureSource(provider=str(prov.get("provider")), model=prov.get("model"),
-                         prompt=prov.get("prompt") or None,
-                         ai_generated=bool(prov.get("ai_generated")))
-
-
-def texture_mapping(mapping: TextureMappingRecipe) -> TextureMapping:
-    """Spec mapping from the recipe's constants (rotation degrees -> radians)."""
-    return TextureMapping(projection=mapping.projection, scale=float(mapping.scale),
-                          rotation=math.radians(mapping.rotation),
-                          offset=(float(mapping.offset[0]), float(mapping.offset[1])))
-
-
-def material_texture_fields(entry: TextureEntry, mapping: TextureMappingRecipe) -> dict[str, Any]:
-    """Keyword arguments for :class:`~synthscape.spec.scene_spec.MaterialSpec`.
-
-    Example::
-
-        MaterialSpec(base_color=..., **material_texture_fields(entry, recipe.mapping))
-    """
-    return {"texture_path": str(entry.path), "texture_mapping": texture_mapping(mapping),
-            "texture_source": texture_source(entry)}
 
 
 def provenance_entries(pools: dict[str, list[TextureEntry]]) -> list[dict[str, Any]]:

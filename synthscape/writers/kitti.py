@@ -26,7 +26,6 @@ from synthscape.io.images import linear_to_srgb8, write_png
 from synthscape.lidar.io import scan_to_bin
 from synthscape.lidar.mesh import box_corners, object_to_world
 from synthscape.spec.rig import VELO_TO_CAM_AXES
-from synthscape.sensors.config import lidar_config
 from synthscape.spec.projection import (mask_rect, projected_rect, projection_from_k,
                                         truncation)
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec
@@ -76,7 +75,7 @@ def projection_p2(spec: SceneSpec) -> np.ndarray:
 
 def velo_to_cam(spec: SceneSpec) -> np.ndarray:
     """(4, 4) Tr_velo_to_cam: the spec's LiDAR pose, or the default rig's axes if no LiDAR."""
-    lidar = lidar_config(spec)
+    lidar = spec.lidar
     if lidar and "lidar_to_camera" in lidar:
         return np.asarray(lidar["lidar_to_camera"], dtype=np.float64)
     out = np.eye(4)

@@ -13,7 +13,6 @@ from typing import Any
 
 from synthscape.buffers import FrameBuffers
 from synthscape.lidar.io import write_lidar_frame
-from synthscape.sensors.config import lidar_config
 from synthscape.spec.scene_spec import SceneSpec
 from synthscape.writers.registry import OutputFormat, register_output
 from synthscape.writers.semantic_kitti import finalize_semantic_kitti
@@ -24,7 +23,7 @@ def write_lidar(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: Frame
     """The frame's LiDAR files, or nothing when the frame has no scan (no ``lidar:`` section)."""
     if buffers.lidar is None:
         return []
-    write_ply = bool((lidar_config(spec) or {}).get("write_ply"))
+    write_ply = bool((spec.lidar or {}).get("write_ply"))
     return write_lidar_frame(out_dir, spec.frame_index, buffers.lidar, write_ply)
 
 

@@ -8,12 +8,13 @@ from typing import Annotated, Any, Literal, Union, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from synthscape.augment.pipeline import AugmentRecipe
 from synthscape.recipe.schema import Recipe
 from synthscape.recipe.yaml_loader import MAX_DEPTH, MAX_NODES
 
 HEADER = """# Recipe reference
 
-Generated from `synthscape/recipe/schema.py` by `python -m synthscape.recipe.reference > docs/recipes.md`
+Generated from `synthscape/recipe/schema.py` by `python -m synthscape.reference > docs/recipes.md`
 (a test checks it is current). Numeric fields marked *dist* take a constant or a distribution:
 `{uniform: [a, b]}`, `{normal: [mean, std], clip: [lo, hi]}`, `{randint: [a, b]}`,
 `{choice: [...], weights: [...]}`. Angles are degrees. Unknown keys, duplicate keys, NaN and
@@ -98,7 +99,8 @@ def _model_section(model: type[BaseModel], key: str) -> list[str]:
 def recipe_reference_markdown() -> str:
     """The whole reference as Markdown, one table per recipe section."""
     lines = [HEADER]
-    queue: list[tuple[type[BaseModel], str, str]] = [(Recipe, "(top level)", "(top level)")]
+    queue: list[tuple[type[BaseModel], str, str]] = [(Recipe, "(top level)", "(top level)"),
+                                                     (AugmentRecipe, "augment", "augment")]
     seen: set[type[BaseModel]] = set()
     while queue:
         model, title, key = queue.pop(0)

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from synthscape.lidar.sensors import PRESETS, SensorModel
+from synthscape.recipe.lidar_presets import PRESETS, SensorModel
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 

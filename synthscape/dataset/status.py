@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthscape.batch.resume import FRAME_STEM, iter_temp_files, temp_frame_index
-from synthscape.batch.sharding import shard_of
+from synthscape.dataset.resume import FRAME_STEM, iter_temp_files, temp_frame_index
+from synthscape.dataset.sharding import shard_of
 from synthscape.writers.coco import ANNOTATIONS_FILE
 from synthscape.writers.dataset_json import DATASET_FILE
 from synthscape.writers.layout import DONE_DIR, complete_frames, done_marker, frame_problem

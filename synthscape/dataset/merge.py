@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthscape.batch.resume import clean_stale_temp_files, dataset_level_only
-from synthscape.batch.run_record import RunRecord, require_run_record
-from synthscape.batch.status import MERGED_KEY, DatasetStatus, dataset_status, format_ranges, merged_frames_record
+from synthscape.dataset.resume import clean_stale_temp_files, dataset_level_only
+from synthscape.dataset.run_record import RunRecord, require_run_record
+from synthscape.dataset.status import MERGED_KEY, DatasetStatus, dataset_status, format_ranges, merged_frames_record
 from synthscape.errors import SynthscapeError
 from synthscape.writers.coco import ANNOTATIONS_FILE, FRAGMENT_DIR, INSTANCE_STRIDE, category_counts
 from synthscape.writers.layout import camera_dir, frame_file

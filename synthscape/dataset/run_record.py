@@ -22,7 +22,7 @@ from synthscape.errors import SynthscapeError
 from synthscape.io.atomic import write_text_atomic
 from synthscape.plan import CategorySpec, RunPlan
 
-log = logging.getLogger("synthscape.batch.run_record")
+log = logging.getLogger("synthscape.dataset.run_record")
 
 RUN_FILE = "run.json"
 RUN_SCHEMA_VERSION = 2
@@ -151,7 +151,7 @@ def write_run_record(out_dir: str | os.PathLike[str], record: RunRecord) -> Path
             samples, or with more frames than asked for now, and finished frames of it
             (or a live run) are there.
     """
-    from synthscape.batch.lock import setup_lock
+    from synthscape.dataset.lock import setup_lock
 
     with setup_lock(out_dir):
         try:
@@ -187,7 +187,7 @@ def _changed_parameters(existing: RunRecord, record: RunRecord) -> str:
 
 def _plan_holders(out_dir: str | os.PathLike[str]) -> str | None:
     """None when the folder's plan may be replaced (no finished frame, no other live run), else why not."""
-    from synthscape.batch.lock import live_holders
+    from synthscape.dataset.lock import live_holders
     from synthscape.writers.layout import complete_frames, frame_is_complete
 
     holders = live_holders(out_dir)
@@ -199,7 +199,7 @@ def _plan_holders(out_dir: str | os.PathLike[str]) -> str | None:
 
 
 def _replace_plan(out_dir: str | os.PathLike[str], why: str) -> None:
-    from synthscape.batch.resume import clean_failed_attempt
+    from synthscape.dataset.resume import clean_failed_attempt
 
     removed = clean_failed_attempt(out_dir)
     log.warning("%s: no frame of the previous attempt finished (%s); starting over with the new parameters "

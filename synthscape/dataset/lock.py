@@ -39,7 +39,7 @@ from pathlib import Path
 
 from synthscape.errors import DiskFullError, OutputDirError, SynthscapeError
 
-log = logging.getLogger("synthscape.batch.lock")
+log = logging.getLogger("synthscape.dataset.lock")
 
 SETUP_LOCK = ".lock"
 LOCKS_DIR = ".locks"
