@@ -9,6 +9,7 @@ itself: the renderer is created by ``renderer_factory`` (by default
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import threading
@@ -111,9 +112,27 @@ def resolve_outputs(recipe: Recipe, job: RenderJob) -> tuple[tuple[str, ...], fr
     return outputs, output_needs(outputs)
 
 
-def render_views(renderer: Renderer, spec: SceneSpec) -> dict[str, FrameBuffers]:
-    """One render per camera of the rig (main camera first), keyed by camera name."""
-    return {camera.name: renderer.render(spec.view(camera.name)) for camera in spec.cameras()}
+def camera_needs(plan: RunPlan) -> frozenset[str]:
+    """What the further cameras need beyond their passes: the needs of camera-scope formats (no LiDAR)."""
+    from synthscape.writers.registry import selected_formats
+
+    wanted = {n for f in selected_formats(plan.outputs, "camera") for n in f.needs}
+    return frozenset(wanted & set(plan.needs)) - {"lidar"}
+
+
+def render_views(renderer: Renderer, spec: SceneSpec, further_needs: frozenset[str] = frozenset()) -> dict[str, FrameBuffers]:
+    """One render per camera of the rig (main camera first), keyed by camera name.
+
+    The main camera's view keeps the frame's needs (the scene mesh for LiDAR and KITTI);
+    further cameras get ``further_needs`` only, so no mesh is exported for them needlessly.
+    """
+    views = {}
+    for camera in spec.cameras():
+        view = spec.view(camera.name)
+        if camera is not spec.camera:
+            view = dataclasses.replace(view, needs=tuple(sorted(further_needs)))
+        views[camera.name] = renderer.render(view)
+    return views
 
 
 def write_views(plan: RunPlan, spec: SceneSpec, views: dict[str, FrameBuffers], blender_version: str) -> list[Path]:
@@ -125,13 +144,13 @@ def write_views(plan: RunPlan, spec: SceneSpec, views: dict[str, FrameBuffers], 
     from synthscape.writers import write_frame_files
     from synthscape.writers.layout import camera_dir, done_marker, write_done_marker
 
-    needs = set(spec.needs)
+    needs, per_camera = set(spec.needs), set(camera_needs(plan))
     done_marker(plan.out_dir, spec.frame_index).unlink(missing_ok=True)
     written: list[Path] = []
     main: FrameBuffers | None = None
     for camera in spec.cameras():
         view = spec.view(camera.name)
-        buffers = run_sensors(view, views[camera.name], needs if main is None else needs - {"lidar"})
+        buffers = run_sensors(view, views[camera.name], needs if main is None else per_camera)
         main = buffers if main is None else main
         folder = camera_dir(plan.out_dir, camera.name, spec.camera.name)
         written += write_frame_files(folder, view, buffers, plan.outputs, scope="camera",
@@ -183,6 +202,7 @@ def render_frames(plan: RunPlan, renderer: Renderer, summary: RunSummary,
     from synthscape.writers.layout import frames_to_render
 
     indices = plan.frame_indices()
+    further = camera_needs(plan)
     todo = frames_to_render(plan.out_dir, indices)  # logs each damaged frame it redoes
     summary.frames_skipped = [i for i in indices if i not in set(todo)]
 
@@ -199,7 +219,7 @@ def render_frames(plan: RunPlan, renderer: Renderer, summary: RunSummary,
                 break
             spec = sample_frame(plan, index, texture_pools or {})
             started = time.perf_counter()
-            views = render_views(renderer, spec)
+            views = render_views(renderer, spec, further)
             summary.render_seconds += time.perf_counter() - started
             finished(writer.submit(index, functools.partial(write_views, plan, spec, views, renderer.blender_version)))
         finished(writer.drain())

@@ -158,7 +158,7 @@ def test_next_frame_leaves_no_datablocks(renderer, three_objects, texture, tmp_p
 
 
 def test_lidar_request_exports_scene_mesh(renderer) -> None:
-    spec = _spec((_obj(1, "cube", 0.0), _obj(2, "torus", 1.3)), {"lidar": {"on": True}})
+    spec = _spec((_obj(1, "cube", 0.0), _obj(2, "torus", 1.3))).with_lidar({"on": True})
     b = renderer.render(spec)
     assert b.mesh is not None
     assert set(np.unique(b.mesh.triangle_instance)) == {0, 1, 2}
@@ -171,7 +171,7 @@ def test_primitive_bounds_match_the_sampler(renderer, shape: str) -> None:
     from synthscape.spec.shapes import PRIMITIVE_BOUNDS
 
     obj = dataclasses.replace(_obj(1, shape, 0.2), rotation=(0.0, 0.0, 0.0))
-    b = renderer.render(_spec((obj,), {"lidar": True}))
+    b = renderer.render(_spec((obj,)).with_lidar({"on": True}))
     vertices = b.mesh.vertices[b.mesh.triangles[b.mesh.triangle_instance == 1].ravel()]
     low, high = (np.array(obj.location) + np.array(obj.scale) * np.array(x)
                  for x in PRIMITIVE_BOUNDS[shape])
@@ -193,7 +193,7 @@ def test_mesh_file_lands_where_the_sampler_expects(renderer, tmp_path: Path, suf
     location, scale = np.array([0.3, -0.2, 0.5]), np.array([0.4, 0.5, 0.6])
     spec = ObjectSpec(1, 1, "mesh", tuple(location), (0.0, 0.0, 0.0), tuple(scale), MaterialSpec(),
                       mesh_path=path)
-    b = renderer.render(_spec((spec,), {"lidar": True}))
+    b = renderer.render(_spec((spec,)).with_lidar({"on": True}))
     vertices = b.mesh.vertices[b.mesh.triangles[b.mesh.triangle_instance == 1].ravel()]
     np.testing.assert_allclose(vertices.min(axis=0), location + scale * np.array(low), atol=1e-5)
     np.testing.assert_allclose(vertices.max(axis=0), location + scale * np.array(high), atol=1e-5)

@@ -12,6 +12,7 @@ machine): no Ray process outlives the test, passed or failed.
 
 from __future__ import annotations
 
+import difflib
 import os
 import secrets
 import shutil
@@ -130,7 +131,7 @@ def ray_nodes() -> Iterator[RayNodes]:
     logs.mkdir()
     address = f"127.0.0.1:{free_port()}"
     head = start_node(logs, "head", "--head", f"--port={address.split(':')[1]}", "--include-dashboard=false",
-                      f"--dashboard-port={free_port()}", f"--ray-client-server-port={free_port()}",
+                      f"--dashboard-port={free_port()}",
                       f"--temp-dir={temp / 'ray'}")  # own ports: other Ray clusters may run on this machine
     started = [head]
     try:
@@ -204,4 +205,14 @@ def test_worker_killed_mid_shard_is_retried_and_the_dataset_equals_one_process(
     assert driver.returncode == 0, f"{stdout}\n{stderr}\n{read_logs(ray_nodes.logs)}"
     assert f"Ray, {SHARDS} task(s)" in stdout and f"{FRAMES} complete" in stdout, stdout
     assert (out / "coco" / "annotations.json").read_bytes() == (reference / "coco" / "annotations.json").read_bytes()
-    assert tree(out) == tree(reference), "annotations, meta or images differ from an uninterrupted run"
+    assert tree(out) == tree(reference), differences(tree(reference), tree(out))
+
+
+def differences(expected: dict[str, bytes], got: dict[str, bytes]) -> str:
+    """Which files differ from the uninterrupted run, with a diff of the first text file."""
+    names = sorted(n for n in expected.keys() | got.keys() if expected.get(n) != got.get(n))
+    text = [n for n in names if n.endswith(".json") and n in expected and n in got]
+    diff = "" if not text else "\n".join(difflib.unified_diff(
+        expected[text[0]].decode().splitlines(), got[text[0]].decode().splitlines(), "uninterrupted", "ray",
+        lineterm="", n=1))
+    return f"files differ from an uninterrupted run: {names}\n{diff}"

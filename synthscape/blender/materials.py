@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import bpy
+import numpy as np
 
 from synthscape.blender import compat
 from synthscape.spec.scene_spec import MaterialSpec, TextureMapping
@@ -75,22 +76,38 @@ def update_material(material: bpy.types.Material, spec: MaterialSpec,
 
 
 def set_material_values(material: bpy.types.Material, spec: MaterialSpec, object_scale: Vec3) -> None:
-    """Every value of ``spec`` on the named nodes of a material of its signature."""
+    """Every value of ``spec`` on the named nodes of a material of its signature.
+
+    Only values that differ are written: each socket write makes Blender re-check its node
+    trees, which costs more the more materials exist.
+    """
     nodes = material.node_tree.nodes
     bsdf = nodes["synthscape_bsdf"]
-    bsdf.inputs["Roughness"].default_value = spec.roughness
-    bsdf.inputs["Metallic"].default_value = spec.metallic
+    _set(bsdf.inputs["Roughness"], spec.roughness)
+    _set(bsdf.inputs["Metallic"], spec.metallic)
     # Kept although a link drives it: mesh_export.material_reflectivity reads this value.
-    bsdf.inputs["Base Color"].default_value = (*spec.base_color, 1.0)
-    nodes["synthscape_colour"].outputs[0].default_value = (*spec.base_color, 1.0)
+    _set(bsdf.inputs["Base Color"], (*spec.base_color, 1.0))
+    _set(nodes["synthscape_colour"].outputs[0], (*spec.base_color, 1.0))
     if spec.texture_path:
-        nodes["synthscape_image"].image = bpy.data.images.load(spec.texture_path, check_existing=True)
+        image = bpy.data.images.load(spec.texture_path, check_existing=True)
+        if nodes["synthscape_image"].image != image:
+            nodes["synthscape_image"].image = image
         _set_mapping(nodes["synthscape_mapping"], spec.texture_mapping, object_scale)
     if spec.noise_scale is not None and spec.noise_strength > 0:
-        nodes["synthscape_noise"].inputs["Scale"].default_value = spec.noise_scale
+        _set(nodes["synthscape_noise"].inputs["Scale"], spec.noise_scale)
         factor = next(s for s in nodes["synthscape_noise_mix"].inputs if s.name == "Factor" and s.type == "VALUE")
-        factor.default_value = min(max(spec.noise_strength, 0.0), 1.0)
+        _set(factor, min(max(spec.noise_strength, 0.0), 1.0))
     material.diffuse_color = (*spec.base_color, 1.0)
+
+
+def _set(socket: bpy.types.NodeSocket, value: float | tuple[float, ...]) -> None:
+    """Write a socket's default value unless it already holds exactly that value (as float32)."""
+    current = socket.default_value
+    if isinstance(value, tuple):
+        if tuple(current) != tuple(float(np.float32(v)) for v in value):
+            socket.default_value = value
+    elif current != float(np.float32(value)):
+        socket.default_value = value
 
 
 def _constant_colour(tree: bpy.types.NodeTree) -> bpy.types.NodeSocket:
@@ -115,9 +132,9 @@ def _set_mapping(node: bpy.types.Node, mapping: TextureMapping, object_scale: Ve
         scale = tuple(mapping.scale * s for s in object_scale)
     else:
         scale = (mapping.scale, mapping.scale, 1.0)
-    node.inputs["Scale"].default_value = scale
-    node.inputs["Rotation"].default_value = (0.0, 0.0, mapping.rotation)
-    node.inputs["Location"].default_value = (mapping.offset[0], mapping.offset[1], 0.0)
+    _set(node.inputs["Scale"], tuple(float(v) for v in scale))
+    _set(node.inputs["Rotation"], (0.0, 0.0, float(mapping.rotation)))
+    _set(node.inputs["Location"], (float(mapping.offset[0]), float(mapping.offset[1]), 0.0))
 
 
 def _multiply_texture(tree: bpy.types.NodeTree, colour: bpy.types.NodeSocket,

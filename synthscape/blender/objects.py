@@ -6,9 +6,13 @@ import bpy
 from mathutils import Matrix
 
 from synthscape.blender import compat
-from synthscape.blender.materials import build_material
+from synthscape.blender.materials import build_material, update_material
 from synthscape.blender.primitives import primitive_mesh, scaled_plane_mesh
 from synthscape.spec.scene_spec import GroundSpec, ObjectSpec
+
+
+REUSABLE = "synthscape_reusable"
+"""Custom property on a primitive object that the next frame may reuse (renderer only)."""
 
 
 def _link(obj: bpy.types.Object) -> bpy.types.Object:
@@ -51,26 +55,44 @@ def _import_mesh(path: str) -> bpy.types.Object:
     return target
 
 
-def build_object(spec: ObjectSpec) -> bpy.types.Object:
+def build_object(spec: ObjectSpec, reuse: bpy.types.Object | None = None) -> bpy.types.Object:
     """Create one object: shape, pose, scale, material and ``pass_index = instance_id``.
 
     Primitive objects share their shape's mesh (:func:`primitive_mesh`); the material sits
     in an object-linked slot, so objects of one shape keep their own materials.
+
+    Args:
+        spec: the object.
+        reuse: a primitive object of the previous frame with this object's name (renderer
+            only); it gets this spec's shape, pose and material values instead of a new
+            object being made (its material too, when the node layout is the same).
     """
     name = f"object_{spec.instance_id:04d}"
+    old = reuse.material_slots[0].material if reuse is not None and reuse.material_slots else None
     if spec.shape == "mesh":
         if not spec.mesh_path:
             raise ValueError(f"object {spec.instance_id}: shape 'mesh' needs mesh_path")
         obj = _import_mesh(spec.mesh_path)
         obj.name = name
+    elif reuse is not None:
+        obj = reuse
+        mesh = primitive_mesh(spec.shape)
+        if obj.data != mesh:
+            obj.data = mesh  # may reset the slot's object link; _assign sets it again
     else:
         obj = _link(bpy.data.objects.new(name, primitive_mesh(spec.shape)))
+        obj[REUSABLE] = True
     obj.location = spec.location
     obj.rotation_mode = "XYZ"
     obj.rotation_euler = spec.rotation
     obj.scale = spec.scale
     obj.pass_index = spec.instance_id
-    _assign(obj, build_material(spec.material, f"{obj.name}_material", spec.scale))
+    material = old if old is not None and update_material(old, spec.material, spec.scale) else None
+    if material is None:
+        if old is not None:
+            bpy.data.materials.remove(old)
+        material = build_material(spec.material, f"{obj.name}_material", spec.scale)
+    _assign(obj, material)
     return obj
 
 

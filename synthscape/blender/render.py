@@ -72,11 +72,13 @@ class CyclesRenderer:
     def build(self, spec: SceneSpec) -> dict[str, int]:
         """Clear the previous frame and realize ``spec`` in the scene, without rendering.
 
+        The previous frame's primitive objects and materials are reused where ``spec`` has
+        objects of the same name (only values change); everything else is rebuilt.
+
         Returns:
             Blender object name -> instance id of every labelled object (ground included, 0).
         """
-        clear_frame()
-        return build_scene(spec, self._scene)
+        return build_scene(spec, self._scene, reusable=clear_frame(keep_reusable=True))
 
     def render(self, spec: SceneSpec) -> FrameBuffers:
         """Build ``spec`` (after clearing the previous frame), render it and return its passes.

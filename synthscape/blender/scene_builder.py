@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import bpy
 
 from synthscape.blender import compat
 from synthscape.blender.camera import build_camera
 from synthscape.blender.lights import build_light, build_world
-from synthscape.blender.objects import build_ground, build_object
+from synthscape.blender.objects import REUSABLE, build_ground, build_object
 from synthscape.blender.primitives import TAG, shared_primitive_meshes
 from synthscape.spec.scene_spec import RenderSpec, SceneSpec
 
@@ -63,38 +65,79 @@ def apply_render_spec(scene: bpy.types.Scene, spec: RenderSpec) -> None:
     scene.cycles.use_denoising = spec.denoise
 
 
-def clear_frame() -> None:
+def reusable_objects() -> dict[str, bpy.types.Object]:
+    """The previous frame's primitive objects (tagged by :func:`build_object`), by name."""
+    return {obj.name: obj for obj in bpy.data.objects if obj.get(REUSABLE) and obj.library is None}
+
+
+def clear_frame(keep_reusable: bool = False) -> dict[str, bpy.types.Object]:
     """Remove every datablock a previous frame created, so counts and memory stay flat.
 
     The shared primitive meshes (at most one per shape) are kept, with a fake user so the
     orphan purge leaves them; the next frame's objects reuse them.
+
+    Args:
+        keep_reusable: also keep the primitive objects and their materials, for
+            :func:`build_scene` to reuse (it removes the ones the next frame does not need).
+
+    Returns:
+        The kept objects by name (empty unless ``keep_reusable``).
     """
-    kept = set(shared_primitive_meshes())
-    for mesh in kept:
+    meshes = set(shared_primitive_meshes())
+    for mesh in meshes:
         mesh.use_fake_user = True
+    reusable = reusable_objects() if keep_reusable else {}
+    kept = meshes | set(reusable.values()) | _slot_materials(reusable.values())
     blocks = [block for name in FRAME_DATA for block in getattr(bpy.data, name) if block not in kept]
     if blocks:
         bpy.data.batch_remove(blocks)
     bpy.data.orphans_purge(do_local_ids=True, do_linked_ids=True, do_recursive=True)
+    return reusable
 
 
-def build_scene(spec: SceneSpec, scene: bpy.types.Scene) -> dict[str, int]:
+def build_scene(spec: SceneSpec, scene: bpy.types.Scene,
+                reusable: dict[str, bpy.types.Object] | None = None) -> dict[str, int]:
     """Build ground, objects, lights, world and camera of ``spec`` into ``scene``.
+
+    Args:
+        spec: the frame.
+        scene: where the objects go.
+        reusable: primitive objects kept by :func:`clear_frame` (``keep_reusable=True``);
+            each primitive object of ``spec`` reuses the one of its name, the rest are removed.
 
     Returns:
         Map from Blender object name to instance id (0 for the ground).
     """
     apply_render_spec(scene, spec.render)
+    reuse = _reuse_plan(spec, reusable or {})
     instance_of: dict[str, int] = {}
     if spec.ground is not None:
         instance_of[build_ground(spec.ground).name] = 0
     for object_spec in spec.objects:
-        instance_of[build_object(object_spec).name] = object_spec.instance_id
+        obj = build_object(object_spec, reuse.get(object_spec.instance_id))
+        instance_of[obj.name] = object_spec.instance_id
     for index, light in enumerate(spec.lights):
         build_light(light, f"light_{index:03d}")
     build_world(spec.world, scene)
     build_camera(spec.camera, scene)
     return instance_of
+
+
+def _slot_materials(objects: Iterable[bpy.types.Object]) -> set[bpy.types.Material]:
+    return {slot.material for obj in objects for slot in obj.material_slots if slot.material is not None}
+
+
+def _reuse_plan(spec: SceneSpec, reusable: dict[str, bpy.types.Object]) -> dict[int, bpy.types.Object]:
+    """Instance id -> kept object to reuse; removes the kept objects (and materials) no one reuses."""
+    plan: dict[int, bpy.types.Object] = {}
+    for object_spec in spec.objects:
+        obj = reusable.get(f"object_{object_spec.instance_id:04d}")
+        if obj is not None and object_spec.shape != "mesh":
+            plan[object_spec.instance_id] = obj
+    surplus = [obj for obj in reusable.values() if obj not in set(plan.values())]
+    if surplus:
+        bpy.data.batch_remove([*surplus, *_slot_materials(surplus)])
+    return plan
 
 
 def datablock_counts() -> dict[str, int]:

@@ -268,7 +268,9 @@ class SceneSpec:
 
     def wants_scene_mesh(self) -> bool:
         """True when the renderer must export world triangles (LiDAR, KITTI occlusion)."""
-        return "mesh" in self.needs or bool(self.lidar) or self.wants_kitti()
+        if self.outputs:  # planned: exactly what the outputs need
+            return "mesh" in self.needs
+        return bool(self.lidar) or self.wants_kitti()
 
     def instance_to_category(self) -> dict[int, int]:
         """Map from instance id to category id (background 0 -> 0)."""
