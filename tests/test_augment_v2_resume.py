@@ -22,8 +22,10 @@ COPIES = 3
 
 
 def _hashes(root: Path) -> dict[str, str]:
+    """Every file's hash, except the run lock's files (a killed run leaves them; the next run removes them)."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and p.relative_to(root).parts[0] not in (".lock", ".locks")}
 
 
 def _args(src: Path, out: Path, config: Path, seed: int = 3) -> list[str]:
@@ -165,3 +167,22 @@ def test_bad_config_exits_2_naming_the_file(source, tmp_path, text, message):
     assert result.exit_code == 2, result.output
     assert str(config) in result.output and message in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_a_second_augment_into_a_held_folder_is_refused(source, tmp_path: Path) -> None:
+    """Two augment runs into one --out would race on each other's files: the second one exits 2."""
+    src, config = source
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from synthscape.dataset.lock import hold_output_lock\n"
+        f"with hold_output_lock({str(out)!r}):\n    print('held', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = _invoke(_args(src, out, config))
+        assert result.exit_code == 2, result.output
+        assert str(holder.pid) in result.output and not (out / "augment_run.json").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _invoke(_args(src, out, config)).exit_code == 0  # the holder's death released the folder

@@ -26,7 +26,8 @@ import numpy as np
 from synthscape.augment import coco, layout
 from synthscape.augment.base import AugmentError, KittiLabel, Sample
 from synthscape.augment.pipeline import Compose
-from synthscape.augment.resume import (AugmentRun, config_hash, copy_is_done, marker_path,
+from synthscape.dataset.lock import hold_output_lock
+from synthscape.augment.resume import (AugmentRun, check_output, config_hash, copy_is_done, marker_path,
                                        prepare_output, write_copy_marker)
 from synthscape.io.atomic import write_atomic, write_bytes_atomic, write_text_atomic
 from synthscape.spec.scene_spec import CategorySpec
@@ -212,13 +213,11 @@ def augment_dataset(src: str | os.PathLike[str], dst: str | os.PathLike[str], co
         raise AugmentError(f"{src_p / 'rgb'}: no finished frames (rgb/NNNNNN.png with a .done "
                            "marker) to augment; render the dataset first")
     job = _Job(src_p, dst_p, copies, seed, pipeline, kitti)
-    prepare_output(dst_p, AugmentRun(str(src_p), copies, seed, bool(kitti), config_hash(config)),
-                   config)
-    fragments = [f for frame in frames for f in job.run_frame(frame)]
-    merged = _merged_coco(job, fragments)
-    write_text_atomic(dst_p / ANNOTATIONS_FILE, dumps_coco(merged))
-    if kitti:
-        _write_kitti_imagesets(job, frames)
+    run = AugmentRun(str(src_p), copies, seed, bool(kitti), config_hash(config))
+    check_output(dst_p, run)  # refuse a folder of something else before any lock file is made there
+    with hold_output_lock(dst_p):  # one augment run per output folder at a time
+        prepare_output(dst_p, run, config)
+        merged = _write_copies(job, frames)
     summary = {"source": str(src_p), "out": str(dst_p), "copies": copies, "seed": seed,
                "frames": len(frames), "images": len(merged["images"]),
                "annotations": len(merged["annotations"]), "dropped_instances": job.dropped,
@@ -226,6 +225,16 @@ def augment_dataset(src: str | os.PathLike[str], dst: str | os.PathLike[str], co
                "seconds": round(time.perf_counter() - start, 3)}
     _write_dataset_json(src_p, dst_p, config, summary)
     return summary
+
+
+def _write_copies(job: _Job, frames: list) -> dict[str, Any]:
+    """Every copy of every frame (finished ones are kept), then the merged COCO and KITTI sets."""
+    fragments = [f for frame in frames for f in job.run_frame(frame)]
+    merged = _merged_coco(job, fragments)
+    write_text_atomic(job.dst / ANNOTATIONS_FILE, dumps_coco(merged))
+    if job.kitti:
+        _write_kitti_imagesets(job, frames)
+    return merged
 
 
 def _write_dataset_json(src: Path, dst: Path, config: dict[str, Any], summary: dict) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from synthscape.augment.base import AugmentError
+from synthscape.dataset.lock import LOCKS_DIR, SETUP_LOCK
 from synthscape.dataset.resume import clean_stale_temp_files
 from synthscape.io.atomic import write_text_atomic
 from synthscape.writers.layout import DONE_DIR, marker_entry, relative
@@ -65,8 +66,8 @@ def _read_record(path: Path) -> dict[str, Any]:
                            "the output folder and rerun augment") from None
 
 
-def prepare_output(dst: Path, run: AugmentRun, config: dict[str, Any]) -> None:
-    """Check ``dst`` against ``run``, write the record, remove a killed run's temp files.
+def check_output(dst: Path, run: AugmentRun) -> None:
+    """Refuse ``dst`` when it holds something else than an augment run of these parameters.
 
     Raises:
         AugmentError: ``dst`` is not empty and holds no record, or a record of other
@@ -82,11 +83,19 @@ def prepare_output(dst: Path, run: AugmentRun, config: dict[str, Any]) -> None:
             raise AugmentError(f"{record}: this folder holds an augment run with other "
                                f"parameters ({detail}); use a new --out folder, or rerun with "
                                "the original options to resume it")
-    elif dst.exists() and any(dst.iterdir()):
+    elif dst.exists() and any(p.name not in (SETUP_LOCK, LOCKS_DIR) for p in dst.iterdir()):
         raise AugmentError(f"{dst}: output folder is not empty and holds no {RUN_FILE} of an "
                            "augment run to resume; choose a new folder")
+
+
+def prepare_output(dst: Path, run: AugmentRun, config: dict[str, Any]) -> None:
+    """Check ``dst`` against ``run`` (:func:`check_output`), write the record, remove a killed run's temp files.
+
+    Call it while holding the folder (:func:`synthscape.dataset.lock.hold_output_lock`).
+    """
+    check_output(dst, run)
     data = dict(asdict(run), schema_version=RUN_SCHEMA_VERSION, config=config)
-    write_text_atomic(record, json.dumps(data, sort_keys=True, indent=2) + "\n")
+    write_text_atomic(dst / RUN_FILE, json.dumps(data, sort_keys=True, indent=2) + "\n")
     clean_stale_temp_files(dst)
 
 
