@@ -120,7 +120,8 @@ def camera_needs(plan: RunPlan) -> frozenset[str]:
     return frozenset(wanted & set(plan.needs)) - {"lidar"}
 
 
-def render_views(renderer: Renderer, spec: SceneSpec, further_needs: frozenset[str] = frozenset()) -> dict[str, FrameBuffers]:
+def render_views(renderer: Renderer, spec: SceneSpec,
+                 further_needs: frozenset[str] = frozenset()) -> dict[str, FrameBuffers]:
     """One render per camera of the rig (main camera first), keyed by camera name.
 
     The main camera's view keeps the frame's needs (the scene mesh for LiDAR and KITTI);

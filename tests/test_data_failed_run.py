@@ -87,3 +87,17 @@ def test_a_live_shard_without_finished_frames_still_refuses_other_parameters(tmp
     assert "other parameters" in second.stderr and "seed: 0 -> 7" in second.stderr
     assert f"a live run writes into it: pid {first.pid}" in second.stderr
     assert json.loads((out / "run.json").read_text())["seed"] == 0
+
+
+def test_a_folder_of_an_older_release_is_refused_and_kept(tmp_path: Path) -> None:
+    """0.1 markers (one path per line) no longer count as complete, but they are finished frames:
+    a rerun with other parameters must refuse, never clean them away."""
+    out = tmp_path / "ds"
+    assert cli("render", MINIMAL, "--out", str(out), "--frames", "2").exit_code == 0
+    old_marker = "coco/frames/000000.json\nrgb/000000.png\n"
+    for index in (0, 1):
+        (out / ".done" / f"{index:06d}").write_text(old_marker.replace("000000", f"{index:06d}"))
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    again = cli("render", MINIMAL, "--out", str(out), "--frames", "2", "--seed", "7")
+    assert again.exit_code == 2 and "seed" in again.output
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == before

@@ -140,8 +140,8 @@ def write_run_record(out_dir: str | os.PathLike[str], record: RunRecord) -> Path
     """Write ``run.json``, refusing when an existing record describes another dataset.
 
     A larger frame count with everything else equal extends the dataset: frames are
-    independent, so the existing ones stay valid. A folder where no frame finished
-    (a failed first attempt) accepts a new plan: its record is replaced and the failed
+    independent, so the existing ones stay valid. A folder where no frame ever finished
+    (no ``.done`` marker at all: a failed first attempt) accepts a new plan: its record is replaced and the failed
     attempt's leftovers removed, unless another live run writes into it. The check and
     the write happen under the folder's setup lock, so two runs starting together
     cannot both pass the check.
@@ -188,12 +188,14 @@ def _changed_parameters(existing: RunRecord, record: RunRecord) -> str:
 def _plan_holders(out_dir: str | os.PathLike[str]) -> str | None:
     """None when the folder's plan may be replaced (no finished frame, no other live run), else why not."""
     from synthscape.dataset.lock import live_holders
-    from synthscape.writers.layout import complete_frames, frame_is_complete
+    from synthscape.writers.layout import complete_frames, done_marker
 
     holders = live_holders(out_dir)
     if holders:
         return " and a live run writes into it: " + "; ".join(h.describe() for h in holders[:4])
-    if any(frame_is_complete(out_dir, i) for i in complete_frames(out_dir)):
+    # Any non-empty marker, even of a since-damaged or older-format frame, means a frame finished
+    # once (markers are renamed into place whole): those files are the user's data, never removed.
+    if any(done_marker(out_dir, i).stat().st_size > 0 for i in complete_frames(out_dir)):
         return ""
     return None
 
