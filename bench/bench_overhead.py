@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from synthscape import pipeline
 from synthscape.blender.render import CyclesRenderer
 from synthscape.pipeline import RenderJob, render_dataset
 from synthscape.recipe.load import load_recipe
@@ -74,6 +75,20 @@ def steady_round(recipe: str, frames: int, resolution: tuple[int, int], samples:
     return span, sum(end - start for start, end in spans), wall
 
 
+def timed_write_views(write_seconds: list[float]):
+    """``pipeline.write_views`` that also records how long each frame's write step took (writer thread)."""
+    original = pipeline.write_views
+
+    def write_views(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            write_seconds.append(time.perf_counter() - started)
+
+    return original, write_views
+
+
 def main_steady(args: argparse.Namespace, resolution: tuple[int, int]) -> None:
     """Print the steady overhead of each round and the spread."""
     shared = CyclesRenderer(device="cpu")
@@ -81,12 +96,18 @@ def main_steady(args: argparse.Namespace, resolution: tuple[int, int]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         recipe = args.recipe if args.denoise else recipe_without_denoiser(args.recipe, Path(folder))
         for round_index in range(args.rounds):
-            span, rendering, wall = steady_round(recipe, args.frames, resolution, args.samples, shared)
+            write_seconds: list[float] = []
+            original, pipeline.write_views = timed_write_views(write_seconds)
+            try:
+                span, rendering, wall = steady_round(recipe, args.frames, resolution, args.samples, shared)
+            finally:
+                pipeline.write_views = original
             ratios.append(span / rendering)
             between.append(1000 * (span - rendering) / max(args.frames - 1, 1))
             print(f"round {round_index}: render {1000 * rendering / args.frames:.0f} ms/frame, "
                   f"pipeline work between renders {between[-1]:.0f} ms/frame, "
-                  f"steady overhead {ratios[-1]:.3f} (run wall {wall:.2f} s)", flush=True)
+                  f"steady overhead {ratios[-1]:.3f} (run wall {wall:.2f} s); writer thread "
+                  f"{1000 * statistics.median(write_seconds):.0f} ms/frame (overlaps the next render)", flush=True)
     shared.close()
     print(f"steady overhead: median {statistics.median(ratios):.3f}, range {min(ratios):.3f}-{max(ratios):.3f} "
           f"(target <= 1.10, stretch 1.05); between renders: median {statistics.median(between):.0f} ms, "
@@ -140,7 +161,7 @@ class KeepOpen:
         self.blender_version = renderer.blender_version
         self.spans = spans if spans is not None else []
 
-    def render(self, spec):  # noqa: ANN001, ANN201 - the Renderer protocol
+    def render(self, spec):
         buffers = self.renderer.render(spec)
         self.spans.append(self.renderer.last_render_span)
         return buffers

@@ -67,6 +67,11 @@ class ObjectVisibility:
         amodal_box: ``(x1, y1, x2, y2)`` outer pixel edges of the amodal mask, in continuous
             pixel coordinates (pixel ``i`` spans ``[i - 0.5, i + 0.5)``); None when unknown/empty.
         amodal_mask: (H, W) bool unoccluded footprint; None when unknown.
+        silhouette_px: pixels of the whole unoccluded silhouette, the part outside the image
+            included (on a canvas three times the image's size, centred on it, as the BOP
+            toolkit counts ``px_count_all``); None when unknown.
+        silhouette_box: ``(x_min, y_min, x_max, y_max)`` inclusive pixel indices of that whole
+            silhouette (may lie outside the image); None when unknown or empty.
     """
 
     instance_id: int
@@ -75,6 +80,30 @@ class ObjectVisibility:
     visible_fraction: float | None = None
     amodal_box: tuple[float, float, float, float] | None = None
     amodal_mask: np.ndarray | None = None
+    silhouette_px: int | None = None
+    silhouette_box: tuple[int, int, int, int] | None = None
+
+
+BOX_KEYPOINT_NAMES: tuple[str, ...] = (*(f"corner_{i}" for i in range(8)), "center")
+"""Names of an object's 3D-box keypoints, in order (corners as :func:`synthscape.lidar.mesh.box_corners`)."""
+
+
+@dataclass(frozen=True)
+class ObjectKeypoints:
+    """Keypoints of one object in the image (pixel convention: OpenCV, pixel centres at integers).
+
+    Attributes:
+        instance_id: the object's instance id.
+        names: (K,) keypoint names (``corner_0`` ... ``corner_7``, ``center`` of the 3D box).
+        uv: (K, 2) float64 projected pixel coordinates (NaN behind the camera).
+        visibility: (K,) uint8 COCO flags: 2 visible, 1 occluded (another surface, or the
+            object's own, is in front of it), 0 outside the image or behind the camera.
+    """
+
+    instance_id: int
+    names: tuple[str, ...]
+    uv: np.ndarray
+    visibility: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -91,6 +120,8 @@ class FrameBuffers:
         lidar: the frame's LiDAR sweep (sensors stage); None without a LiDAR.
         visibility: ``{instance_id: ObjectVisibility}`` for every object of the spec
             (sensors stage); None when no output asked for it.
+        keypoints: ``{instance_id: ObjectKeypoints}`` for every object of the spec (sensors
+            stage, ray cast against ``mesh``); None when no output asked for it.
     """
 
     rgb: np.ndarray
@@ -103,6 +134,8 @@ class FrameBuffers:
     """The LiDAR sweep, filled by the sensors stage."""
     visibility: Mapping[int, ObjectVisibility] | None = None
     """Per-object visibility, filled by the sensors stage."""
+    keypoints: Mapping[int, ObjectKeypoints] | None = None
+    """Per-object keypoints with COCO visibility flags, filled by the sensors stage."""
 
     @property
     def height(self) -> int:

@@ -30,7 +30,7 @@ import queue
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 LOG = logging.getLogger("synthscape.pipeline")
 
@@ -115,7 +115,7 @@ class BackgroundWriter:
         self._queue.put(None)
         self._thread.join()
 
-    def __enter__(self) -> BackgroundWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

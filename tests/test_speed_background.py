@@ -37,9 +37,9 @@ def slow_frame_files(*args, **kwargs):
     return original(*args, **kwargs)
 
 writers.write_frame_files = slow_frame_files
-render_dataset(RenderJob(recipe_path=sys.argv[1], out_dir=Path(sys.argv[2]), frames=%d),
+render_dataset(RenderJob(recipe_path=sys.argv[1], out_dir=Path(sys.argv[2]), frames=int(sys.argv[4])),
                renderer_factory=lambda device: FakeRenderer(device))
-""" % FRAMES
+"""
 """Runs the pipeline in a child process with slow frame writes (camera and frame scope each)."""
 
 
@@ -109,19 +109,19 @@ class _SpyRenderer(FakeRenderer):
         super().__init__(device)
         self.events = events
 
-    def render(self, spec):  # noqa: ANN001, ANN201 - the Renderer protocol
+    def render(self, spec):
         self.events.append(("render", spec.frame_index, time.perf_counter()))
         return super().render(spec)
 
 
 def test_pipeline_renders_the_next_frame_while_the_previous_one_is_written(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import synthscape.writers as writers
+    from synthscape import writers
 
     events: list[tuple[str, int, float]] = []
     original = writers.write_frame_files
 
-    def slow(out_dir, spec, *args, **kwargs):  # noqa: ANN001, ANN202
+    def slow(out_dir, spec, *args, **kwargs):
         events.append(("write start", spec.frame_index, time.perf_counter()))
         time.sleep(0.1)
         result = original(out_dir, spec, *args, **kwargs)
@@ -143,11 +143,11 @@ def test_pipeline_renders_the_next_frame_while_the_previous_one_is_written(
 
 
 def test_a_writer_error_stops_the_run_with_its_own_exception(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import synthscape.writers as writers
+    from synthscape import writers
 
     original = writers.write_frame_files
 
-    def fail_on_frame_2(out_dir, spec, *args, **kwargs):  # noqa: ANN001, ANN202
+    def fail_on_frame_2(out_dir, spec, *args, **kwargs):
         if spec.frame_index == 2:
             raise SynthscapeError("rgb/000002.png: no space left on device")
         return original(out_dir, spec, *args, **kwargs)
@@ -156,7 +156,7 @@ def test_a_writer_error_stops_the_run_with_its_own_exception(tmp_path: Path, mon
     rendered: list[int] = []
 
     class Counting(FakeRenderer):
-        def render(self, spec):  # noqa: ANN001, ANN201
+        def render(self, spec):
             rendered.append(spec.frame_index)
             return super().render(spec)
 
@@ -171,7 +171,7 @@ def test_a_writer_error_stops_the_run_with_its_own_exception(tmp_path: Path, mon
 
 
 def _driver(out: Path, slow_write: float) -> list[str]:
-    return [sys.executable, "-c", DRIVER, MINIMAL, str(out), str(slow_write)]
+    return [sys.executable, "-c", DRIVER, MINIMAL, str(out), str(slow_write), str(FRAMES)]
 
 
 def _env() -> dict[str, str]:

@@ -10,8 +10,18 @@ import pytest
 
 from synthscape.io.images import write_png
 from synthscape.spec.camera import intrinsics, look_at
-from synthscape.spec.scene_spec import (CameraSpec, CategorySpec, GroundSpec, LightSpec, MaterialSpec,
-                                        ObjectSpec, RenderSpec, SceneSpec, TextureMapping, WorldSpec)
+from synthscape.spec.scene_spec import (
+    CameraSpec,
+    CategorySpec,
+    GroundSpec,
+    LightSpec,
+    MaterialSpec,
+    ObjectSpec,
+    RenderSpec,
+    SceneSpec,
+    TextureMapping,
+    WorldSpec,
+)
 from tests.conftest import SCENES
 
 pytestmark = pytest.mark.blender
@@ -40,7 +50,10 @@ def _camera() -> CameraSpec:
     return CameraSpec(WIDTH, HEIGHT, 35.0, 36.0, tuple(map(tuple, k.tolist())), tuple(map(tuple, w2c.tolist())))
 
 
-def _obj(instance_id: int, shape: str, x: float, material: MaterialSpec = MaterialSpec(),
+PLAIN = MaterialSpec()
+
+
+def _obj(instance_id: int, shape: str, x: float, material: MaterialSpec = PLAIN,
          mesh_path: str | None = None, scale: float = 0.45) -> ObjectSpec:
     return ObjectSpec(instance_id=instance_id, category_id=1, shape=shape, location=(x, 0.0, 0.45),
                       rotation=(0.0, 0.0, 0.4 + 0.1 * instance_id), scale=(scale,) * 3, material=material,
@@ -71,7 +84,7 @@ def texture(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def _mesh_arrays(mesh) -> dict[str, object]:  # noqa: ANN001
+def _mesh_arrays(mesh) -> dict[str, object]:
     co = np.empty(len(mesh.vertices) * 3)
     mesh.vertices.foreach_get("co", co)
     corners = np.empty(len(mesh.loops), dtype=np.int64)
@@ -137,7 +150,7 @@ def _scene_state() -> dict[str, object]:
     """Everything of the built frame that the render depends on, per object (names kept)."""
     import bpy
 
-    def socket_values(material) -> list[object]:  # noqa: ANN001
+    def socket_values(material) -> list[object]:
         nodes = sorted(material.node_tree.nodes, key=lambda n: n.name)
         values = []
         for node in nodes:
@@ -199,7 +212,10 @@ def test_a_frame_built_on_the_previous_one_equals_a_fresh_build(renderer, textur
 def test_datablocks_stay_flat_over_many_frames(renderer) -> None:
     import bpy
 
-    from synthscape.blender.scene_builder import datablock_counts, shared_primitive_counts
+    from synthscape.blender.scene_builder import (
+        datablock_counts,
+        shared_primitive_counts,
+    )
     from synthscape.recipe.load import load_recipe
     from synthscape.spec.sample import sample_scene
 

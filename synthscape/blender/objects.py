@@ -10,7 +10,6 @@ from synthscape.blender.materials import build_material, update_material
 from synthscape.blender.primitives import primitive_mesh, scaled_plane_mesh
 from synthscape.spec.scene_spec import GroundSpec, ObjectSpec
 
-
 REUSABLE = "synthscape_reusable"
 """Custom property on a primitive object that the next frame may reuse (renderer only)."""
 

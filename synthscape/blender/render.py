@@ -162,15 +162,16 @@ def buffers_from_exr(channels: dict[str, np.ndarray]) -> FrameBuffers:
         channels: :func:`synthscape.io.images.read_exr` output of a render with the
             Combined, Depth, Normal and Object Index passes (row 0 = image top).
     """
-    rgb = np.ascontiguousarray(_stack(channels, "Combined", "RGBA")[..., :3], dtype=np.float32)
+    rgb = np.asarray(_stack(channels, "Combined", "RGBA")[..., :3], dtype=np.float32)  # a view: no copy
     depth = np.asarray(_channel(channels, "Depth.Z", "Depth"), dtype=np.float32)
     if depth.ndim == 3:
         depth = depth[..., 0]
     depth = np.where(depth >= BACKGROUND_DEPTH, np.float32(np.inf), depth)
-    normal = np.asarray(_stack(channels, "Normal", "XYZ"), dtype=np.float32)
+    normal = np.array(_stack(channels, "Normal", "XYZ"), dtype=np.float32)  # own copy, changed in place
     length = np.sqrt(np.einsum("...i,...i->...", normal, normal))[..., None]  # float32 throughout
     hit = np.isfinite(depth)[..., None] & (length > 1e-6)
-    normal = np.where(hit, normal / np.maximum(length, np.float32(1e-6)), np.float32(0.0))
+    np.divide(normal, np.maximum(length, np.float32(1e-6)), out=normal)
+    np.copyto(normal, np.float32(0.0), where=~hit)
     index = np.asarray(_channel(channels, "Object Index.X", "Object Index", "IndexOB.X"))
     if index.ndim == 3:
         index = index[..., 0]

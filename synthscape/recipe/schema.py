@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
+from synthscape.recipe.bop import BopRecipe
 from synthscape.recipe.lidar import LidarRecipe
 from synthscape.recipe.rig import RigRecipe, check_camera_name
 from synthscape.recipe.fields import (Color, ExistingFile, Integer, KittiType, MeshFile, NonBlankName, Number,
@@ -333,6 +334,8 @@ class Recipe(RecipeModel):
     """Cycles settings."""
     lidar: LidarRecipe | None = None
     """A LiDAR mounted on the camera rig; adds ``lidar/`` point clouds (and KITTI with kitti types)."""
+    bop: BopRecipe | None = None
+    """Options of the ``bop`` output (scene size, ``jpg``/``png``, depth scale); see :mod:`synthscape.recipe.bop`."""
     augment: dict[str, Any] | None = None
     """2D augmentation ops for ``synthscape augment`` (``ops: [...]``; see the ``augment`` section below).
     Checked with the recipe by ``validate`` and ``render``."""

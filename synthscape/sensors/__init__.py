@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from synthscape.buffers import FrameBuffers
+from synthscape.sensors.keypoints import object_keypoints
 from synthscape.sensors.lidar import scan_lidar
 from synthscape.sensors.visibility import RaycasterFactory, object_visibility
 from synthscape.spec.scene_spec import SceneSpec
 
-SENSOR_NEEDS = frozenset({"lidar", "visibility"})
+SENSOR_NEEDS = frozenset({"lidar", "visibility", "keypoints"})
 """What :func:`run_sensors` can fill (``mesh`` is the renderer's; the stage reads it)."""
 
 
@@ -57,6 +58,9 @@ def run_sensors(spec: SceneSpec, buffers: FrameBuffers, needs: Iterable[str] | N
     if "visibility" in wanted and buffers.visibility is None:
         updates["visibility"] = (object_visibility(spec, buffers, raycaster) if raycaster
                                  else object_visibility(spec, buffers))
+    if "keypoints" in wanted and buffers.keypoints is None:
+        updates["keypoints"] = (object_keypoints(spec, buffers, raycaster) if raycaster
+                                else object_keypoints(spec, buffers))
     return dataclasses.replace(buffers, **updates) if updates else buffers
 
 

@@ -2,12 +2,15 @@
 
 An object's amodal mask is what the camera would see of it with nothing in front: the
 camera rays through the pixel centres of its projected bounding rectangle, cast against the
-object's triangles alone. Pixel convention: :mod:`synthscape.spec.projection`.
+object's triangles alone. The rectangle may reach beyond the image (up to one image size
+past each border, as the BOP toolkit's canvas), so the whole silhouette of a truncated
+object is counted too. Pixel convention: :mod:`synthscape.spec.projection`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,9 +28,21 @@ def _submesh(mesh: SceneMesh, triangles: np.ndarray) -> SceneMesh:
                      mesh.triangle_reflectivity[triangles])
 
 
+CANVAS_MARGIN = 1.0
+"""The silhouette is traced this many image sizes beyond each border (BOP toolkit: a canvas
+three times the image, so ``px_count_all`` counts the truncated part too)."""
+
+
+def _canvas(spec: SceneSpec) -> tuple[int, int, int, int]:
+    """[x0, x1) x [y0, y1) pixels of the canvas the silhouette is traced on."""
+    w, h = spec.camera.width, spec.camera.height
+    mx, my = int(round(CANVAS_MARGIN * w)), int(round(CANVAS_MARGIN * h))
+    return -mx, w + mx, -my, h + my
+
+
 def _object_rect_px(mesh: SceneMesh, spec: SceneSpec, tri: np.ndarray) -> tuple[int, int, int, int]:
-    """[x0, x1) x [y0, y1) pixel rectangle holding an object's projection (whole image if it
-    reaches behind the near plane), with a one-pixel margin."""
+    """[x0, x1) x [y0, y1) pixel rectangle holding an object's projection, with a one-pixel
+    margin, clipped to the canvas (the image itself if the object reaches behind the near plane)."""
     cam = spec.camera
     w2c = np.asarray(cam.world_to_camera, float)
     verts = mesh.vertices[np.unique(mesh.triangles[tri])].astype(np.float64)
@@ -36,15 +51,59 @@ def _object_rect_px(mesh: SceneMesh, spec: SceneSpec, tri: np.ndarray) -> tuple[
         return 0, cam.width, 0, cam.height
     uv = pc @ np.asarray(cam.K, float).T
     uv = uv[:, :2] / uv[:, 2:3]
+    cx0, cx1, cy0, cy1 = _canvas(spec)
     x0, y0 = np.floor(uv.min(axis=0) - PIXEL_CENTER).astype(int) - 1
     x1, y1 = np.ceil(uv.max(axis=0) - PIXEL_CENTER).astype(int) + 2
-    return (int(np.clip(x0, 0, cam.width)), int(np.clip(x1, 0, cam.width)),
-            int(np.clip(y0, 0, cam.height)), int(np.clip(y1, 0, cam.height)))
+    return (int(np.clip(x0, cx0, cx1)), int(np.clip(x1, cx0, cx1)),
+            int(np.clip(y0, cy0, cy1)), int(np.clip(y1, cy0, cy1)))
+
+
+@dataclass(frozen=True)
+class Silhouette:
+    """An object's unoccluded footprint on the canvas: ``mask`` covers columns ``x0 ..`` and rows ``y0 ..``."""
+
+    mask: np.ndarray
+    x0: int
+    y0: int
+
+    def in_image(self, width: int, height: int) -> np.ndarray:
+        """(H, W) bool: the part inside the image."""
+        out = np.zeros((height, width), dtype=bool)
+        h, w = self.mask.shape
+        xa, xb = max(self.x0, 0), min(self.x0 + w, width)
+        ya, yb = max(self.y0, 0), min(self.y0 + h, height)
+        if xb > xa and yb > ya:
+            out[ya:yb, xa:xb] = self.mask[ya - self.y0:yb - self.y0, xa - self.x0:xb - self.x0]
+        return out
+
+
+def silhouettes(mesh: SceneMesh, spec: SceneSpec,
+                raycaster: RaycasterFactory = default_raycaster) -> dict[int, Silhouette]:
+    """Unoccluded footprint of every object on the canvas: camera rays through the pixel
+    centres of its projected rectangle, cast against its triangles alone.
+
+    Returns:
+        ``{instance_id: Silhouette}`` for each object of ``spec`` with triangles in ``mesh``.
+    """
+    cam = spec.camera
+    out: dict[int, Silhouette] = {}
+    for obj in spec.objects:
+        tri = np.flatnonzero(mesh.triangle_instance == obj.instance_id)
+        if tri.size == 0:
+            continue
+        x0, x1, y0, y1 = _object_rect_px(mesh, spec, tri)
+        if x1 <= x0 or y1 <= y0:
+            out[obj.instance_id] = Silhouette(np.zeros((0, 0), dtype=bool), 0, 0)
+            continue
+        origin, dirs, _ = pixel_rays(np.asarray(cam.K), np.asarray(cam.world_to_camera), (x0, x1), (y0, y1))
+        hits = raycaster(_submesh(mesh, tri)).cast(origin, dirs)
+        out[obj.instance_id] = Silhouette(np.isfinite(hits.t).reshape(y1 - y0, x1 - x0), x0, y0)
+    return out
 
 
 def amodal_masks(mesh: SceneMesh, spec: SceneSpec,
                  raycaster: RaycasterFactory = default_raycaster) -> dict[int, np.ndarray]:
-    """Unoccluded footprint of every object: camera rays cast against its triangles alone.
+    """Unoccluded footprint of every object inside the image (:func:`silhouettes` cropped).
 
     Args:
         mesh: the frame's world triangles (``FrameBuffers.mesh``).
@@ -55,19 +114,7 @@ def amodal_masks(mesh: SceneMesh, spec: SceneSpec,
         ``{instance_id: (H, W) bool}`` for each object of ``spec`` with triangles in ``mesh``.
     """
     cam = spec.camera
-    out: dict[int, np.ndarray] = {}
-    for obj in spec.objects:
-        tri = np.flatnonzero(mesh.triangle_instance == obj.instance_id)
-        if tri.size == 0:
-            continue
-        mask = out.setdefault(obj.instance_id, np.zeros((cam.height, cam.width), dtype=bool))
-        x0, x1, y0, y1 = _object_rect_px(mesh, spec, tri)
-        if x1 <= x0 or y1 <= y0:
-            continue
-        origin, dirs, _ = pixel_rays(np.asarray(cam.K), np.asarray(cam.world_to_camera), (x0, x1), (y0, y1))
-        hits = raycaster(_submesh(mesh, tri)).cast(origin, dirs)
-        mask[y0:y1, x0:x1] = np.isfinite(hits.t).reshape(y1 - y0, x1 - x0)
-    return out
+    return {i: s.in_image(cam.width, cam.height) for i, s in silhouettes(mesh, spec, raycaster).items()}
 
 
 def mask_box(mask: np.ndarray) -> tuple[float, float, float, float] | None:
@@ -79,28 +126,54 @@ def mask_box(mask: np.ndarray) -> tuple[float, float, float, float] | None:
     return (float(cols[0] + lo), float(rows[0] + lo), float(cols[-1] + 1 + lo), float(rows[-1] + 1 + lo))
 
 
+def _silhouette_extent(sil: Silhouette, visible: np.ndarray) -> tuple[int, tuple[int, int, int, int] | None]:
+    """Pixel count and inclusive index box of a canvas silhouette joined with the visible pixels
+    inside the image (``visible`` is already part of the in-image mask)."""
+    rows, cols = np.nonzero(sil.mask)
+    vrows, vcols = np.nonzero(visible)
+    inside = np.zeros(visible.shape, dtype=bool)
+    keep = (rows + sil.y0 >= 0) & (rows + sil.y0 < visible.shape[0]) & (cols + sil.x0 >= 0) & \
+        (cols + sil.x0 < visible.shape[1])
+    inside[rows[keep] + sil.y0, cols[keep] + sil.x0] = True
+    extra = int((visible & ~inside).sum())
+    xs = np.concatenate([cols + sil.x0, vcols])
+    ys = np.concatenate([rows + sil.y0, vrows])
+    if xs.size == 0:
+        return 0, None
+    return int(rows.size) + extra, (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+
+
 def object_visibility(spec: SceneSpec, buffers: FrameBuffers,
                       raycaster: RaycasterFactory = default_raycaster) -> dict[int, ObjectVisibility]:
     """:class:`ObjectVisibility` of every object of the spec.
 
-    Visible pixels come from ``buffers.instance``; the amodal mask, its pixel count, box and
-    the visible fraction need ``buffers.mesh`` (None without it, or for an object the mesh
-    lacks). ``visible_fraction`` is capped at 1 (the render's box filter can add a border pixel).
+    Visible pixels come from ``buffers.instance``; the amodal mask, its pixel count, box, the
+    whole silhouette (truncated part included) and the visible fraction need ``buffers.mesh``
+    (None without it, or for an object the mesh lacks). The amodal mask is the ray-cast
+    footprint joined with the object's visible pixels: the render samples anywhere inside a
+    pixel, so an edge pixel the object only partly covers can show it although the pixel
+    centre's ray misses it. The visible pixels are thus always part of the amodal mask and
+    ``visible_fraction`` is at most 1.
     """
-    counts = np.bincount(np.asarray(buffers.instance, dtype=np.int64).ravel())
-    amodal = amodal_masks(buffers.mesh, spec, raycaster) if buffers.mesh is not None else {}
+    instance = np.asarray(buffers.instance)
+    counts = np.bincount(instance.astype(np.int64).ravel())
+    sils = silhouettes(buffers.mesh, spec, raycaster) if buffers.mesh is not None else {}
+    cam = spec.camera
     out: dict[int, ObjectVisibility] = {}
     for obj in spec.objects:
-        visible = int(counts[obj.instance_id]) if obj.instance_id < counts.size else 0
-        mask = amodal.get(obj.instance_id)
-        if mask is None:
-            out[obj.instance_id] = ObjectVisibility(obj.instance_id, visible)
+        visible_px = int(counts[obj.instance_id]) if obj.instance_id < counts.size else 0
+        sil = sils.get(obj.instance_id)
+        if sil is None:
+            out[obj.instance_id] = ObjectVisibility(obj.instance_id, visible_px)
             continue
+        visible = instance == obj.instance_id if visible_px else np.zeros(instance.shape, dtype=bool)
+        mask = sil.in_image(cam.width, cam.height) | visible
         amodal_px = int(mask.sum())
-        fraction = min(1.0, visible / amodal_px) if amodal_px else None
-        out[obj.instance_id] = ObjectVisibility(obj.instance_id, visible, amodal_px, fraction,
-                                                mask_box(mask), mask)
+        fraction = visible_px / amodal_px if amodal_px else None
+        total, box = _silhouette_extent(sil, visible)
+        out[obj.instance_id] = ObjectVisibility(obj.instance_id, visible_px, amodal_px, fraction,
+                                                mask_box(mask), mask, total, box)
     return out
 
 
-__all__ = ["amodal_masks", "mask_box", "object_visibility"]
+__all__ = ["CANVAS_MARGIN", "Silhouette", "amodal_masks", "mask_box", "object_visibility", "silhouettes"]

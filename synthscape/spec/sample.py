@@ -19,6 +19,7 @@ import numpy as np
 
 from synthscape.errors import SynthscapeError
 from synthscape.plan.run_plan import RenderJob, RunPlan, resolve_plan
+from synthscape.recipe.bop import bop_options
 from synthscape.recipe.schema import (
     CameraRecipe,
     GeneratedTextureRecipe,
@@ -329,7 +330,8 @@ def sample_frame(plan: RunPlan, frame_index: int, texture_pools: Mapping[str, Se
                      objects=draft.objects, lights=draft.lights, world=draft.world,
                      render=render_spec(plan.recipe.render, samples=plan.samples, device=plan.device),
                      categories=plan.categories, extras=draft.extras, rig=draft.rig,
-                     clock=ClockSpec(sequence=frame_index), outputs=plan.outputs, needs=tuple(sorted(plan.needs)))
+                     clock=ClockSpec(sequence=frame_index), outputs=plan.outputs, needs=tuple(sorted(plan.needs)),
+                     output_options={"bop": bop_options(plan.recipe.bop)} if "bop" in plan.outputs else {})
 
 
 def sample_scene(recipe: Recipe, dataset_seed: int, frame_index: int, *,

@@ -227,6 +227,8 @@ class SceneSpec:
     """Output formats the frame is written in (the run plan's; empty: the default set)."""
     needs: tuple[str, ...] = ()
     """What the outputs need beyond the passes, sorted (``mesh``, ``visibility``, ``lidar``)."""
+    output_options: dict[str, Any] = field(default_factory=dict)
+    """Resolved options of output formats, by format name (``bop``: the recipe's ``bop:`` section)."""
 
     def cameras(self) -> tuple[CameraSpec, ...]:
         """Every camera of the rig, main camera first."""
@@ -351,6 +353,7 @@ def spec_from_dict(data: dict[str, Any]) -> SceneSpec:
         clock=_build(ClockSpec, data["clock"]) if data.get("clock") else None,
         outputs=tuple(data.get("outputs", ())),
         needs=tuple(data.get("needs", ())),
+        output_options=dict(data.get("output_options") or {}),
     )
 
 

@@ -17,6 +17,8 @@ from synthscape.writers import coco  # noqa: F401  coco
 from synthscape.writers import lidar  # noqa: F401  lidar (+ SemanticKITTI config)
 from synthscape.writers import kitti  # noqa: F401  kitti
 from synthscape.writers import yolo  # noqa: F401  yolo, yolo_seg
+from synthscape.writers import bop  # noqa: F401  bop
+from synthscape.writers import keypoints  # noqa: F401  coco_keypoints
 from synthscape.writers.layout import frame_is_complete
 from synthscape.writers.registry import (DEFAULT_OUTPUTS, FinalizeContext, FrameWriter, OutputFormat,
                                          check_outputs, finalize_outputs, known_outputs, output_format,

@@ -2,7 +2,9 @@
 
 Ids (docs/architecture.md): ``image_id = frame_index + 1`` and
 ``annotation id = frame_index * 65536 + instance_id``. Masks are RLE-encoded with
-``pycocotools.mask``; ``bbox`` and ``area`` are computed from the same RLE.
+``pycocotools.mask``; ``bbox`` and ``area`` are computed from the same RLE. When the frame has amodal masks (an
+output that needs them is chosen too: ``kitti``, ``bop`` or ``coco_keypoints``), each annotation also has ``bbox_amodal`` and ``visib_fract``
+(:func:`visibility_extras`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pycocotools import mask as mask_utils
 
 from synthscape.buffers import FrameBuffers
 from synthscape.io.atomic import write_text_atomic
+from synthscape.spec.projection import COCO_PIXEL_CENTER, PIXEL_CENTER
 from synthscape.spec.scene_spec import CategorySpec, SceneSpec
 from synthscape.writers.layout import complete_frames, frame_file, frame_is_complete, relative
 from synthscape.writers.registry import FinalizeContext, OutputFormat, register_output
@@ -101,8 +104,26 @@ def coco_frame_fragment(spec: SceneSpec, buffers: FrameBuffers, rgb_file: str) -
     """
     height, width = np.asarray(buffers.instance).shape
     annotations = [instance_annotation(spec, i, mask) for i, mask in annotated_instances(spec, buffers)]
+    for annotation in annotations:
+        annotation.update(visibility_extras(buffers, annotation["id"] % INSTANCE_STRIDE))
     image = {"id": image_id(spec.frame_index), "file_name": rgb_file, "width": int(width), "height": int(height)}
     return {"images": [image], "annotations": annotations}
+
+
+def visibility_extras(buffers: FrameBuffers, instance_id: int) -> dict[str, Any]:
+    """The extra keys of an annotation when the frame has amodal masks (the scene mesh was exported).
+
+    ``bbox_amodal``: ``[x, y, w, h]`` (COCO convention) of the unoccluded footprint inside the
+    image; ``visib_fract``: visible pixels / pixels of the whole unoccluded silhouette, the part
+    outside the image included (the BOP toolkit's ``visib_fract``). Empty without them.
+    """
+    seen = (buffers.visibility or {}).get(instance_id)
+    if seen is None or seen.amodal_box is None or not seen.silhouette_px:
+        return {}
+    x1, y1, x2, y2 = seen.amodal_box
+    shift = COCO_PIXEL_CENTER - PIXEL_CENTER
+    return {"bbox_amodal": [float(x1 + shift), float(y1 + shift), float(x2 - x1), float(y2 - y1)],
+            "visib_fract": round(seen.visible_px / seen.silhouette_px, 6)}
 
 
 def write_coco_fragment(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: FrameBuffers,
