@@ -3,10 +3,11 @@
 The pipeline hands every rendered frame's complete write step (sensors, encoders, file
 writes, ``.done`` marker last) to :class:`BackgroundWriter` and goes on to build and render
 the next frame. One thread runs the steps strictly in submission order; at most
-``max_pending`` steps wait in the queue (plus the one being written), so at most
-``max_pending + 1`` frames of buffers are alive and memory stays flat. The crash-safety
-contract is the write step's own (every file renamed into place, marker last), so a kill at
-any moment leaves at most ``max_pending + 1`` frames without a marker, which a rerun redoes.
+``max_pending`` steps wait in the queue (plus the one being written), so besides the frame
+the main thread is rendering at most ``max_pending + 1`` frames of buffers are alive and
+memory stays flat. The crash-safety contract is the write step's own (every file renamed
+into place, marker last), so a kill at any moment leaves at most ``max_pending + 1``
+rendered frames without a marker, which a rerun redoes.
 
 An exception in a write step is kept and raised again, unchanged, in the submitting thread
 at the next :meth:`BackgroundWriter.submit` or at :meth:`BackgroundWriter.drain`; the steps

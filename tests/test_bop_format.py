@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +118,8 @@ def test_reader_loads_every_file(dataset: Path) -> None:
         cam = load_scene_camera(folder / "scene_camera.json")[im_id]
         gts = load_scene_gt(folder / "scene_gt.json")[im_id]
         gt_info = load_json(folder / "scene_gt_info.json", keys_to_int=True)[im_id]
-        assert cam["cam_K"].shape == (3, 3) and cam["depth_scale"] == 0.1 and len(gts) == len(gt_info) == len(spec_of(dataset, frame).objects)
+        assert cam["cam_K"].shape == (3, 3) and cam["depth_scale"] == 0.1
+        assert len(gts) == len(gt_info) == len(spec_of(dataset, frame).objects)
         assert load_image(folder / "rgb" / f"{im_id:06d}.png").shape == (120, 160, 3)
         assert load_image(folder / "depth" / f"{im_id:06d}.png").dtype == np.uint16
         for gt_id, gt in enumerate(gts):
@@ -141,7 +141,8 @@ def test_poses_put_the_models_where_the_scene_has_them(dataset: Path) -> None:
         np.testing.assert_allclose(cam["cam_K"], np.asarray(spec.camera.K), atol=1e-8)
         depth = load_depth_mm(folder / "depth" / f"{im_id:06d}.png", cam["depth_scale"])
         hit = np.isfinite(buffers.depth)
-        assert np.abs(depth[hit] - buffers.depth[hit].astype(np.float64) * 1000).max() <= 0.05 + 1e-3  # half a unit (+ meta rounding)
+        error = np.abs(depth[hit] - buffers.depth[hit].astype(np.float64) * 1000)
+        assert error.max() <= 0.05 + 1e-3  # half a 0.1 mm unit, plus the rounding of meta's pose
         for gt_id, (gt, obj) in enumerate(zip(load_scene_gt(folder / "scene_gt.json")[im_id], spec.objects)):
             model = load_ply(dataset / "bop" / "models" / f"obj_{gt['obj_id']:06d}.ply")
             in_camera = transform(model["pts"], gt["cam_R_m2c"], gt["cam_t_m2c"])
@@ -201,11 +202,12 @@ def test_cube_symmetries_map_the_model_onto_itself(dataset: Path) -> None:
     assets = load_json(dataset / "bop" / "models" / "models_assets.json", keys_to_int=True)
     for obj_id, entry in info.items():
         pts = load_ply(dataset / "bop" / "models" / f"obj_{obj_id:06d}.ply")["pts"]
-        if assets[obj_id]["shape"] == "mesh":  # no known symmetry for mesh files
-            assert "symmetries_discrete" not in entry and "symmetries_continuous" not in entry
+        # Primitive cubes: the cube group. The mesh file (a 300 x 200 x 150 mm box here): detected
+        # numerically, three half turns.
+        mesh = assets[obj_id]["shape"] == "mesh"
+        if mesh:
             np.testing.assert_allclose([entry["size_x"], entry["size_y"], entry["size_z"]], [300, 200, 150], atol=1e-3)
-            continue
-        assert len(entry["symmetries_discrete"]) == 23 and "symmetries_continuous" not in entry
+        assert len(entry["symmetries_discrete"]) == (3 if mesh else 23) and "symmetries_continuous" not in entry
         for sym in entry["symmetries_discrete"]:
             m = np.array(sym).reshape(4, 4)
             moved = pts @ m[:3, :3].T + m[:3, 3]
@@ -296,3 +298,41 @@ def test_bad_bop_sections_name_the_key(tmp_path: Path, section: dict, key: str) 
     with pytest.raises(RecipeError) as err:
         load_recipe(path)
     assert key in str(err.value) and str(path) in str(err.value)
+
+
+def test_scene_gt_coco_reads_with_pycocotools(dataset: Path) -> None:
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+
+    for scene_id in range(3):
+        folder = dataset / "bop" / "train_pbr" / f"{scene_id:06d}"
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco = COCO(str(folder / "scene_gt_coco.json"))
+        gts = load_scene_gt(folder / "scene_gt.json")
+        assert sorted(coco.getImgIds()) == sorted(gts)
+        assert {c["id"] for c in coco.dataset["categories"]} == set(
+            load_json(dataset / "bop" / "models" / "models_info.json", keys_to_int=True))
+        for annotation in coco.dataset["annotations"]:
+            im_id = annotation["image_id"]
+            gt_id = next(g for g, gt in enumerate(gts[im_id]) if gt["obj_id"] == annotation["category_id"]
+                         and (load_image(folder / "mask_visib" / f"{im_id:06d}_{g:06d}.png") > 0).sum()
+                         == annotation["area"])
+            visib = load_image(folder / "mask_visib" / f"{im_id:06d}_{gt_id:06d}.png") > 0
+            np.testing.assert_array_equal(coco.annToMask(annotation).astype(bool), visib)
+            full = load_image(folder / "mask" / f"{im_id:06d}_{gt_id:06d}.png") > 0
+            ys, xs = np.nonzero(full)
+            assert annotation["bbox"] == [xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1]
+
+
+def test_mesh_symmetry_detection_refuses_what_does_not_hold() -> None:
+    from synthscape.writers.bop_models import detected_symmetries, model_info
+
+    tetra = np.array([[0, 0, 0], [30, 0, 0], [0, 20, 0], [0, 0, 10]], float)  # an irregular tetrahedron
+    tetra -= (tetra.min(axis=0) + tetra.max(axis=0)) / 2
+    assert detected_symmetries(tetra) == []
+    asset = {"shape": "mesh", "scale": [1, 1, 1], "bbox_min": [-1, -1, -1], "bbox_max": [1, 1, 1]}
+    assert "symmetries_discrete" not in model_info(asset, tetra)
+    square = np.array([[x, y, z] for x in (-5, 5) for y in (-5, 5) for z in (-2, 2)], float)  # 10 x 10 x 4 box
+    assert len(detected_symmetries(square)) == 7  # the square prism: 3 turns about z, 4 half turns

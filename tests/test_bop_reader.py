@@ -57,7 +57,8 @@ def load_ply(path: Path) -> dict[str, np.ndarray]:
     n_vert = int(next(x for x in header if x.startswith("element vertex")).split()[-1])
     n_face = int(next(x for x in header if x.startswith("element face")).split()[-1])
     props = [x.split()[-1] for x in header if x.startswith("property float")]
-    vert = np.array([[float(v) for v in line.split()] for line in lines[end + 1:end + 1 + n_vert]]).reshape(-1, len(props))
+    rows = lines[end + 1:end + 1 + n_vert]
+    vert = np.array([[float(v) for v in line.split()] for line in rows]).reshape(-1, len(props))
     faces = np.array([[int(v) for v in line.split()] for line in lines[end + 1 + n_vert:end + 1 + n_vert + n_face]])
     assert (faces[:, 0] == 3).all()
     return {"pts": vert[:, [props.index(a) for a in "xyz"]],
@@ -207,11 +208,11 @@ class RaycastRenderer:
     """Renders cubes exactly (every object as its oriented bounding box) by ray casting, with
     the scene mesh: the geometry the BOP and keypoint writers see matches the passes."""
 
-    device_info: dict[str, Any] = {"device": "cpu", "renderer": "raycast"}
     blender_version = "raycast"
 
     def __init__(self, device: str = "cpu") -> None:
         self.device = device
+        self.device_info: dict[str, Any] = {"device": device, "renderer": "raycast"}
 
     def render(self, spec: SceneSpec) -> FrameBuffers:
         mesh = scene_mesh_from_spec(spec)

@@ -335,7 +335,7 @@ class Recipe(RecipeModel):
     lidar: LidarRecipe | None = None
     """A LiDAR mounted on the camera rig; adds ``lidar/`` point clouds (and KITTI with kitti types)."""
     bop: BopRecipe | None = None
-    """Options of the ``bop`` output (scene size, ``jpg``/``png``, depth scale); see :mod:`synthscape.recipe.bop`."""
+    """Options of the ``bop`` output (scene size, ``jpg``/``png``, depth scale); see the ``bop`` section below."""
     augment: dict[str, Any] | None = None
     """2D augmentation ops for ``synthscape augment`` (``ops: [...]``; see the ``augment`` section below).
     Checked with the recipe by ``validate`` and ``render``."""

@@ -17,12 +17,12 @@ import numpy as np
 from synthscape.buffers import BOX_KEYPOINT_NAMES, FrameBuffers, ObjectKeypoints, SceneMesh
 from synthscape.lidar.mesh import box_corners, object_to_world
 from synthscape.lidar.raycast import RaycastBackend, default_raycaster
-from synthscape.spec.projection import (NEAR_PLANE_M, image_extent, pixel_index, project_points,
-                                        world_to_camera_points)
+from synthscape.spec.projection import NEAR_PLANE_M, image_extent, project_points, world_to_camera_points
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec
 
 OCCLUSION_TOLERANCE_M = 1e-3
-"""A surface closer than this (plus 1e-4 of the distance) in front of a keypoint does not hide it."""
+"""A surface closer than this (plus 1e-4 of the distance) in front of a keypoint does not hide it
+(a corner is on the surfaces that meet there; float32 vertices put them a hair off)."""
 VISIBLE, OCCLUDED, OUTSIDE = 2, 1, 0
 
 RaycasterFactory = Callable[[SceneMesh], RaycastBackend]
@@ -64,35 +64,24 @@ def object_keypoints(spec: SceneSpec, buffers: FrameBuffers,
                      raycaster: RaycasterFactory = default_raycaster) -> dict[int, ObjectKeypoints]:
     """:class:`ObjectKeypoints` of every object of the spec (box corners and centre).
 
-    Without ``buffers.mesh`` nothing can be ray cast: keypoints inside the image get flag 2
-    only where the depth pass shows a surface no nearer than the keypoint, else 1.
+    Raises:
+        ValueError: ``buffers.mesh`` is None (occlusion needs the scene's triangles; outputs
+            that need ``keypoints`` also need ``mesh``).
     """
+    if buffers.mesh is None:
+        raise ValueError(f"frame {spec.frame_index}: keypoint visibility needs the scene mesh; "
+                         "an output that needs 'keypoints' must also need 'mesh'")
     per_object = [box_keypoints_world(obj) for obj in spec.objects]
     if not per_object:
         return {}
     world = np.concatenate(per_object)
     uv, inside = _flags_in_view(spec, world)
-    if buffers.mesh is not None:
-        hidden = _occluded(spec, raycaster(buffers.mesh), world)
-    else:
-        hidden = _depth_occluded(spec, buffers, world, uv, inside)
+    hidden = _occluded(spec, raycaster(buffers.mesh), world)
     flags = np.where(inside, np.where(hidden, OCCLUDED, VISIBLE), OUTSIDE).astype(np.uint8)
     n = len(BOX_KEYPOINT_NAMES)
     return {obj.instance_id: ObjectKeypoints(obj.instance_id, BOX_KEYPOINT_NAMES, uv[k * n:(k + 1) * n],
                                              flags[k * n:(k + 1) * n])
             for k, obj in enumerate(spec.objects)}
-
-
-def _depth_occluded(spec: SceneSpec, buffers: FrameBuffers, world: np.ndarray, uv: np.ndarray,
-                    inside: np.ndarray) -> np.ndarray:
-    """Fallback without a mesh: the depth pass at the keypoint's pixel is nearer than the keypoint."""
-    z = world_to_camera_points(np.asarray(spec.camera.world_to_camera), world)[:, 2]
-    hidden = np.zeros(len(world), dtype=bool)
-    if inside.any():
-        cols, rows = pixel_index(uv[inside, 0]), pixel_index(uv[inside, 1])
-        depth = np.asarray(buffers.depth, dtype=np.float64)[rows, cols]
-        hidden[inside] = depth < z[inside] - OCCLUSION_TOLERANCE_M - 1e-4 * z[inside]
-    return hidden
 
 
 __all__ = ["BOX_KEYPOINT_NAMES", "OCCLUDED", "OUTSIDE", "VISIBLE", "box_keypoints_world", "object_keypoints"]

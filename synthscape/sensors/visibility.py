@@ -36,7 +36,7 @@ three times the image, so ``px_count_all`` counts the truncated part too)."""
 def _canvas(spec: SceneSpec) -> tuple[int, int, int, int]:
     """[x0, x1) x [y0, y1) pixels of the canvas the silhouette is traced on."""
     w, h = spec.camera.width, spec.camera.height
-    mx, my = int(round(CANVAS_MARGIN * w)), int(round(CANVAS_MARGIN * h))
+    mx, my = round(CANVAS_MARGIN * w), round(CANVAS_MARGIN * h)
     return -mx, w + mx, -my, h + my
 
 
@@ -126,21 +126,21 @@ def mask_box(mask: np.ndarray) -> tuple[float, float, float, float] | None:
     return (float(cols[0] + lo), float(rows[0] + lo), float(cols[-1] + 1 + lo), float(rows[-1] + 1 + lo))
 
 
-def _silhouette_extent(sil: Silhouette, visible: np.ndarray) -> tuple[int, tuple[int, int, int, int] | None]:
-    """Pixel count and inclusive index box of a canvas silhouette joined with the visible pixels
-    inside the image (``visible`` is already part of the in-image mask)."""
-    rows, cols = np.nonzero(sil.mask)
-    vrows, vcols = np.nonzero(visible)
-    inside = np.zeros(visible.shape, dtype=bool)
-    keep = (rows + sil.y0 >= 0) & (rows + sil.y0 < visible.shape[0]) & (cols + sil.x0 >= 0) & \
-        (cols + sil.x0 < visible.shape[1])
-    inside[rows[keep] + sil.y0, cols[keep] + sil.x0] = True
-    extra = int((visible & ~inside).sum())
-    xs = np.concatenate([cols + sil.x0, vcols])
-    ys = np.concatenate([rows + sil.y0, vrows])
-    if xs.size == 0:
-        return 0, None
-    return int(rows.size) + extra, (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+def _extent(mask: np.ndarray, x0: int = 0, y0: int = 0) -> tuple[int, int, int, int] | None:
+    """Inclusive ``(x_min, y_min, x_max, y_max)`` of a mask whose pixel (0, 0) is at (x0, y0); None if empty."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return int(cols[0] + x0), int(rows[0] + y0), int(cols[-1] + x0), int(rows[-1] + y0)
+
+
+Extent = tuple[int, int, int, int]
+
+
+def _union(a: Extent | None, b: Extent | None) -> Extent | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
 
 
 def object_visibility(spec: SceneSpec, buffers: FrameBuffers,
@@ -167,10 +167,12 @@ def object_visibility(spec: SceneSpec, buffers: FrameBuffers,
             out[obj.instance_id] = ObjectVisibility(obj.instance_id, visible_px)
             continue
         visible = instance == obj.instance_id if visible_px else np.zeros(instance.shape, dtype=bool)
-        mask = sil.in_image(cam.width, cam.height) | visible
+        traced = sil.in_image(cam.width, cam.height)
+        mask = traced | visible
         amodal_px = int(mask.sum())
         fraction = visible_px / amodal_px if amodal_px else None
-        total, box = _silhouette_extent(sil, visible)
+        total = int(sil.mask.sum()) + amodal_px - int(traced.sum())  # plus the visible pixels rays missed
+        box = _union(_extent(sil.mask, sil.x0, sil.y0), _extent(visible) if visible_px else None)
         out[obj.instance_id] = ObjectVisibility(obj.instance_id, visible_px, amodal_px, fraction,
                                                 mask_box(mask), mask, total, box)
     return out

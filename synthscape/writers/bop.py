@@ -36,11 +36,10 @@ from synthscape.io.images import linear_to_srgb8, write_png
 from synthscape.recipe.bop import bop_options
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec
 from synthscape.writers.bop_models import MM_PER_M, instance_model, model_key, model_to_world
+from synthscape.writers.bop_scenes import BOP_DIR, FRAGMENTS, finalize_bop, scene_dir
 from synthscape.writers.coco import encode_mask
 from synthscape.writers.registry import OutputFormat, register_output
 
-BOP_DIR = "bop"
-FRAGMENTS = "bop/frames"
 UINT16_MAX = 65535
 
 
@@ -52,11 +51,6 @@ def options(spec: SceneSpec) -> dict[str, Any]:
 def scene_and_image(frame_index: int, scene_size: int) -> tuple[int, int]:
     """(scene id, image id) of a frame."""
     return frame_index // scene_size, frame_index % scene_size
-
-
-def scene_dir(out_dir: str | os.PathLike[str], split: str, scene_id: int) -> Path:
-    """``out_dir/bop/SPLIT/SSSSSS``."""
-    return Path(out_dir) / BOP_DIR / split / f"{scene_id:06d}"
 
 
 def depth_to_bop(depth: np.ndarray, depth_scale: float) -> np.ndarray:
@@ -85,9 +79,18 @@ def scene_camera_entry(spec: SceneSpec, depth_scale: float) -> dict[str, Any]:
             "cam_t_w2c": _floats(w2c[:3, 3] * MM_PER_M), "depth_scale": float(depth_scale)}
 
 
-def bbox_xywh(xs: np.ndarray, ys: np.ndarray) -> list[int]:
+def mask_extent(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Inclusive ``(x_min, y_min, x_max, y_max)`` pixel indices of a non-empty (H, W) mask, else None."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return int(cols[0]), int(rows[0]), int(cols[-1]), int(rows[-1])
+
+
+def bbox_xywh(extent: tuple[int, int, int, int]) -> list[int]:
     """BOP toolkit's ``calc_2d_bbox``: ``[x_min, y_min, x_max - x_min, y_max - y_min]``."""
-    return [int(xs.min()), int(ys.min()), int(xs.max() - xs.min()), int(ys.max() - ys.min())]
+    x0, y0, x1, y1 = extent
+    return [x0, y0, x1 - x0, y1 - y0]
 
 
 def gt_info_entry(seen: ObjectVisibility, visible: np.ndarray, depth_valid: np.ndarray) -> dict[str, Any]:
@@ -102,24 +105,21 @@ def gt_info_entry(seen: ObjectVisibility, visible: np.ndarray, depth_valid: np.n
     entry = {"bbox_obj": [-1, -1, -1, -1], "bbox_visib": [-1, -1, -1, -1], "px_count_all": px_all,
              "px_count_valid": int((mask & depth_valid).sum()), "px_count_visib": px_visib,
              "visib_fract": px_visib / px_all if px_all else 0.0}
-    if px_visib and seen.silhouette_box is not None:
-        x0, y0, x1, y1 = seen.silhouette_box
-        entry["bbox_obj"] = [x0, y0, x1 - x0, y1 - y0]
-        ys, xs = np.nonzero(visible)
-        entry["bbox_visib"] = bbox_xywh(xs, ys)
+    extent = mask_extent(visible) if px_visib else None
+    if extent is not None and seen.silhouette_box is not None:
+        entry["bbox_obj"], entry["bbox_visib"] = bbox_xywh(seen.silhouette_box), bbox_xywh(extent)
     return entry
 
 
 def coco_entry(seen: ObjectVisibility, visible: np.ndarray) -> dict[str, Any] | None:
     """The instance's ``scene_gt_coco.json`` annotation without ids (``calc_gt_coco.py``, amodal box):
     RLE of the visible mask, ``bbox`` of the in-image amodal mask; None without visible pixels."""
-    mask = seen.amodal_mask
-    if mask is None or not visible.any() or not mask.any():
+    extent = mask_extent(seen.amodal_mask) if seen.amodal_mask is not None else None
+    area = int(visible.sum())
+    if extent is None or area == 0:
         return None
-    ys, xs = np.nonzero(mask)
-    return {"area": int(visible.sum()), "bbox": [int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1),
-                                                int(ys.max() - ys.min() + 1)],
-            "segmentation": encode_mask(visible)}
+    x0, y0, x1, y1 = extent
+    return {"area": area, "bbox": [x0, y0, x1 - x0 + 1, y1 - y0 + 1], "segmentation": encode_mask(visible)}
 
 
 def _write_rgb(path: Path, buffers: FrameBuffers, opts: dict[str, Any]) -> Path:
@@ -197,14 +197,8 @@ def _object_record(obj: ObjectSpec) -> dict[str, Any]:
             "scale": list(obj.scale), "shape": obj.shape}
 
 
-def _finalize(ctx: Any) -> list[Path]:
-    from synthscape.writers.bop_scenes import finalize_bop
-
-    return finalize_bop(ctx)
-
-
 register_output(OutputFormat(
-    "bop", write_bop_frame, _finalize, needs=frozenset({"mesh", "visibility"}), scope="camera",
+    "bop", write_bop_frame, finalize_bop, needs=frozenset({"mesh", "visibility"}), scope="camera",
     description="BOP (6D pose): bop/SPLIT/SSSSSS/ scenes, bop/models/ in mm; scene JSON files at merge"))
 
 __all__ = ["BOP_DIR", "FRAGMENTS", "depth_to_bop", "gt_info_entry", "options", "scene_and_image", "scene_dir",

@@ -9,6 +9,7 @@ fixed size, so every distinct (asset, scale) is its own model and gets its own `
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,9 @@ SCALE_DIGITS = 6
 SYMMETRY_TOLERANCE = 1e-6
 """Relative tolerance on extents when deciding which symmetries a scaled primitive keeps."""
 Z_AXIS = [0.0, 0.0, 1.0]
+DETECTION_TOLERANCE = 1e-3
+"""A mesh file's candidate symmetry must move every vertex onto a vertex within this fraction of its diameter."""
+DETECTION_MAX_VERTICES = 200_000
 
 
 def model_key(obj: ObjectSpec) -> str:
@@ -89,12 +93,10 @@ def diameter(vertices: np.ndarray) -> float:
     """Largest distance between any two vertices (over the convex hull's vertices when it exists)."""
     points = np.asarray(vertices, float)
     if len(points) > 4:
-        try:
-            from scipy.spatial import ConvexHull
+        from scipy.spatial import ConvexHull, QhullError
 
+        with contextlib.suppress(QhullError):  # flat or degenerate: every vertex counts
             points = points[ConvexHull(points).vertices]
-        except Exception:  # noqa: BLE001  flat or degenerate: every vertex counts
-            pass
     best = 0.0
     for start in range(0, len(points), 1024):
         chunk = points[start:start + 1024]
@@ -147,7 +149,8 @@ def primitive_symmetries(shape: str, scale: Sequence[float],
                          extents: Sequence[float]) -> tuple[list[np.ndarray], list[list[float]]]:
     """Discrete rotations and continuous axes of a scaled primitive's geometry (model frame).
 
-    Appearance is not considered: a uniform material keeps them exact; textures may not.
+    Appearance is not considered: a uniform material keeps them exact; textures may not. Mesh
+    files: see :func:`detected_symmetries`.
     Returns ([R (3, 3)], [axis (3,)]); both empty for an asset without known symmetry.
     """
     sx, sy, sz = (float(s) for s in scale)
@@ -169,6 +172,21 @@ def primitive_symmetries(shape: str, scale: Sequence[float],
     return [], []
 
 
+def detected_symmetries(vertices: np.ndarray) -> list[np.ndarray]:
+    """The 23 non-identity rotations of the cube group (about the model's axes and origin, the
+    bounding-box centre) that map a mesh's vertex set onto itself within
+    :data:`DETECTION_TOLERANCE` of its diameter; [] above :data:`DETECTION_MAX_VERTICES` vertices
+    (not checked). Continuous symmetries of mesh files are not detected."""
+    points = np.asarray(vertices, float)
+    if len(points) > DETECTION_MAX_VERTICES or len(points) == 0:
+        return []
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(points)
+    limit = DETECTION_TOLERANCE * max(diameter(points), 1e-9)
+    return [r for r in _proper_signed_permutations() if float(tree.query(points @ r.T)[0].max()) <= limit]
+
+
 def model_info(asset: dict[str, Any], vertices: np.ndarray) -> dict[str, Any]:
     """The ``models_info.json`` entry of a model (vertices in mm, model frame).
 
@@ -184,7 +202,10 @@ def model_info(asset: dict[str, Any], vertices: np.ndarray) -> dict[str, Any]:
         info[f"size_{axis}"] = round(float(size[i]), 6)
     scale = np.asarray(asset["scale"], float)
     extents = (np.asarray(asset["bbox_max"], float) - np.asarray(asset["bbox_min"], float)) * np.abs(scale)
-    discrete, continuous = primitive_symmetries(str(asset["shape"]), scale, extents)
+    if asset["shape"] == "mesh":
+        discrete, continuous = detected_symmetries(vertices), []
+    else:
+        discrete, continuous = primitive_symmetries(str(asset["shape"]), scale, extents)
     if discrete:
         info["symmetries_discrete"] = [_sym4x4(r) for r in discrete]
     if continuous:
@@ -198,5 +219,5 @@ def _sym4x4(rotation: np.ndarray) -> list[float]:
     return [float(v) + 0.0 for v in m.ravel()]
 
 
-__all__ = ["MM_PER_M", "box_symmetries", "diameter", "instance_model", "model_info", "model_key",
+__all__ = ["MM_PER_M", "box_symmetries", "detected_symmetries", "diameter", "instance_model", "model_info", "model_key",
            "model_to_world", "ply_text", "primitive_symmetries", "vertex_normals"]

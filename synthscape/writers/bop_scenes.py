@@ -10,6 +10,7 @@ so the files do not depend on how the frames were sharded or in which order they
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,20 @@ from typing import Any
 import numpy as np
 
 from synthscape.io.atomic import write_text_atomic
-from synthscape.writers.bop import BOP_DIR, FRAGMENTS, scene_dir
 from synthscape.writers.bop_models import model_info, ply_text
 from synthscape.writers.registry import FinalizeContext
 
+BOP_DIR = "bop"
+FRAGMENTS = "bop/frames"
+"""Per-frame fragments: ``NNNNNN.json`` (annotations) and ``NNNNNN.models.npz`` (model geometry)."""
 COCO_IGNORE_BELOW = 0.1
 """``scene_gt_coco.json`` marks annotations with ``visib_fract`` below this ``ignore`` (as the toolkit)."""
 MODEL_FOLDERS = ("models", "models_eval")
+
+
+def scene_dir(out_dir: str | os.PathLike[str], split: str, scene_id: int) -> Path:
+    """``out_dir/bop/SPLIT/SSSSSS``."""
+    return Path(out_dir) / BOP_DIR / split / f"{scene_id:06d}"
 
 
 def read_bop_fragments(out_dir: Path, frames: Iterable[int]) -> list[dict[str, Any]]:
@@ -128,8 +136,9 @@ def finalize_bop(ctx: FinalizeContext) -> list[Path]:
         scenes.setdefault((fragment["split"], fragment["scene_id"]), []).append(fragment)
     for key in sorted(scenes):
         written += write_scene(ctx.out_dir, scenes[key], ids, f"{ctx.name}_{key[0]}")
-    written.append(write_text_atomic(Path(ctx.out_dir) / BOP_DIR / "camera.json", _dumps(camera_json(fragments[0]))))
+    camera = _dumps(camera_json(fragments[0]))
+    written.append(write_text_atomic(Path(ctx.out_dir) / BOP_DIR / "camera.json", camera))
     return written
 
 
-__all__ = ["assign_object_ids", "camera_json", "finalize_bop", "read_bop_fragments", "write_models", "write_scene"]
+__all__ = ["BOP_DIR", "FRAGMENTS", "assign_object_ids", "camera_json", "finalize_bop", "read_bop_fragments", "scene_dir", "write_models", "write_scene"]

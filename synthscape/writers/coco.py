@@ -2,8 +2,9 @@
 
 Ids (docs/architecture.md): ``image_id = frame_index + 1`` and
 ``annotation id = frame_index * 65536 + instance_id``. Masks are RLE-encoded with
-``pycocotools.mask``; ``bbox`` and ``area`` are computed from the same RLE. When the frame has amodal masks (an
-output that needs them is chosen too: ``kitti``, ``bop`` or ``coco_keypoints``), each annotation also has ``bbox_amodal`` and ``visib_fract``
+``pycocotools.mask``; ``bbox`` and ``area`` are computed from the same RLE. When the frame has
+amodal masks (an output that needs them is chosen too: ``kitti``, ``bop`` or
+``coco_keypoints``), each annotation also has ``bbox_amodal`` and ``visib_fract``
 (:func:`visibility_extras`).
 """
 
