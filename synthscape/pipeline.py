@@ -196,10 +196,10 @@ def render_frames(plan: RunPlan, renderer: Renderer, summary: RunSummary,
 
     Per frame: sample the spec, one render per camera, the sensors stage, the writers. The
     sensors and writers of a frame run on a background thread while the next frame renders
-    (:class:`synthscape.pipeline_writer.BackgroundWriter`); a frame counts as rendered, and
+    (:class:`synthscape.io.background.BackgroundWriter`); a frame counts as rendered, and
     ``progress`` is called, once its write step (marker last) has finished.
     """
-    from synthscape.pipeline_writer import BackgroundWriter
+    from synthscape.io.background import BackgroundWriter
     from synthscape.writers.layout import frames_to_render
 
     indices = plan.frame_indices()

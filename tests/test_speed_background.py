@@ -16,7 +16,7 @@ import pytest
 from synthscape.batch.fake_renderer import FakeRenderer
 from synthscape.errors import SynthscapeError
 from synthscape.pipeline import RenderJob, render_dataset
-from synthscape.pipeline_writer import BackgroundWriter
+from synthscape.io.background import BackgroundWriter
 from synthscape.writers.layout import done_marker
 from tests.batch_support import MINIMAL, REPO, tree
 
