@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synthscape.dataset.merge import MergeResult, merge_dataset
+from synthscape.batch.gpus import CUDA_DEVICES_ENV, assign_gpus, visible_gpus
 from synthscape.batch.shard_run import warm_texture_cache
 from synthscape.dataset.prepare import prepare_output
 from synthscape.dataset.status import MarkerWatcher
@@ -74,9 +75,12 @@ def render_command_line(job: RenderJob, shard_index: int, num_shards: int,
     return cmd + (["--offline"] if job.offline else [])
 
 
-def worker_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a worker: the parent's, with this source tree importable."""
+def worker_environment(environ: Mapping[str, str] | None = None, gpu: str | None = None) -> dict[str, str]:
+    """The environment of a worker: the parent's, with this source tree importable (and only ``gpu``
+    visible to it, when given)."""
     env = dict(os.environ if environ is None else environ)
+    if gpu is not None:
+        env[CUDA_DEVICES_ENV] = gpu
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -149,17 +153,21 @@ def run_local_workers(job: RenderJob, workers: int, *, progress: ProgressCallbac
         progress: called as frames complete, with (done, to do, frame index).
         stop: when set, each worker gets the signal that set it (:attr:`StopRequest.signum`,
             SIGINT for a plain event) and stops after its current frame; this call waits for them.
-        environ: the workers' environment (default: this process's).
+        environ: the workers' environment (default: this process's). With GPUs visible
+            (:func:`synthscape.batch.gpus.visible_gpus`) and a device other than ``cpu``, worker
+            ``k`` sees only the ``k``-th GPU.
         on_poll: called with the worker processes a few times a second (e.g. to sample memory).
 
     Raises:
         WorkerError: a worker failed (the others still finish their frames). Workers that
             stopped on a stop request (exit 128 + signal) are not failures.
+        SynthscapeError: more workers than GPUs (they would share one by accident).
     """
     if workers < 1:
         raise SynthscapeError(f"--workers must be >= 1, got {workers}")
     started = time.perf_counter()
     plan = plan_run(job)
+    gpus = assign_gpus(workers, plan.device, visible_gpus(environ))
     record = prepare_output(plan, num_shards=workers)
     warm_texture_cache(plan)
     todo = record.frames - len([i for i in complete_frames(job.out_dir) if i < record.frames])
@@ -169,7 +177,7 @@ def run_local_workers(job: RenderJob, workers: int, *, progress: ProgressCallbac
         for k, log in enumerate(logs):
             with open(log, "wb") as handle:  # own session: a terminal Ctrl-C reaches only the parent
                 procs.append(subprocess.Popen(render_command_line(job, k, workers), stdout=handle,
-                                              stderr=subprocess.STDOUT, env=worker_environment(environ),
+                                              stderr=subprocess.STDOUT, env=worker_environment(environ, gpus[k]),
                                               start_new_session=True))
         try:
             _watch(job, todo, procs, progress, stop, on_poll)

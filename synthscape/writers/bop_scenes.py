@@ -141,4 +141,5 @@ def finalize_bop(ctx: FinalizeContext) -> list[Path]:
     return written
 
 
-__all__ = ["BOP_DIR", "FRAGMENTS", "assign_object_ids", "camera_json", "finalize_bop", "read_bop_fragments", "scene_dir", "write_models", "write_scene"]
+__all__ = ["BOP_DIR", "FRAGMENTS", "assign_object_ids", "camera_json", "finalize_bop", "read_bop_fragments",
+           "scene_dir", "write_models", "write_scene"]
