@@ -336,3 +336,22 @@ def test_mesh_symmetry_detection_refuses_what_does_not_hold() -> None:
     assert "symmetries_discrete" not in model_info(asset, tetra)
     square = np.array([[x, y, z] for x in (-5, 5) for y in (-5, 5) for z in (-2, 2)], float)  # 10 x 10 x 4 box
     assert len(detected_symmetries(square)) == 7  # the square prism: 3 turns about z, 4 half turns
+
+
+def test_edge_pixels_the_render_shows_are_part_of_the_amodal_mask(dataset: Path) -> None:
+    """Cycles samples anywhere in a pixel, so the instance map can show an object in an edge pixel
+    whose centre ray misses it; that pixel belongs to the amodal mask too (mask_visib within mask,
+    visib_fract <= 1), instead of a visible fraction capped at 1 over a mask that lacks it."""
+    spec = spec_of(dataset, 0)
+    buffers = RaycastRenderer().render(dataclasses.replace(spec, outputs=("bop",), needs=("mesh",)))
+    before = object_visibility(spec, buffers)
+    instance_id = next(i for i, seen in before.items() if seen.visible_px == seen.amodal_px > 0
+                       and seen.silhouette_box[2] + 1 < spec.camera.width)
+    x0, y0, x1, y1 = before[instance_id].silhouette_box
+    instance = np.array(buffers.instance)
+    assert instance[y0, x1 + 1] != instance_id
+    instance[y0, x1 + 1] = instance_id  # one pixel right of the silhouette's top-right extent
+    after = object_visibility(spec, dataclasses.replace(buffers, instance=instance))[instance_id]
+    assert after.amodal_mask[y0, x1 + 1] and after.amodal_px == before[instance_id].amodal_px + 1
+    assert after.silhouette_px == before[instance_id].silhouette_px + 1
+    assert after.silhouette_box == (x0, y0, x1 + 1, y1) and after.visible_fraction == 1.0

@@ -126,15 +126,16 @@ def mask_box(mask: np.ndarray) -> tuple[float, float, float, float] | None:
     return (float(cols[0] + lo), float(rows[0] + lo), float(cols[-1] + 1 + lo), float(rows[-1] + 1 + lo))
 
 
-def _extent(mask: np.ndarray, x0: int = 0, y0: int = 0) -> tuple[int, int, int, int] | None:
+Extent = tuple[int, int, int, int]
+"""Inclusive ``(x_min, y_min, x_max, y_max)`` pixel indices."""
+
+
+def _extent(mask: np.ndarray, x0: int = 0, y0: int = 0) -> Extent | None:
     """Inclusive ``(x_min, y_min, x_max, y_max)`` of a mask whose pixel (0, 0) is at (x0, y0); None if empty."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if rows.size == 0:
         return None
     return int(cols[0] + x0), int(rows[0] + y0), int(cols[-1] + x0), int(rows[-1] + y0)
-
-
-Extent = tuple[int, int, int, int]
 
 
 def _union(a: Extent | None, b: Extent | None) -> Extent | None:
