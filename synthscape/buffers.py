@@ -23,24 +23,39 @@ class SceneMesh:
         triangle_instance: (M,) uint16 instance id of each triangle (0 = ground/background).
         triangle_reflectivity: (M,) float32 diffuse reflectivity in [0, 1] of each triangle's
             material (luminance of the base colour), for LiDAR intensity.
+        triangle_metallic: (M,) float32 Principled metallic in [0, 1]; None = 0 everywhere.
+        triangle_roughness: (M,) float32 Principled roughness in [0, 1]; None = 0.5 everywhere.
+        triangle_lidar_reflectivity: (M,) float32 per-material LiDAR reflectivity override
+            (``material.lidar_reflectivity``), NaN where none; None = no overrides.
+        triangle_retroreflective: (M,) bool retro-reflective sheeting (signs, plates); None = none.
     """
 
     vertices: np.ndarray
     triangles: np.ndarray
     triangle_instance: np.ndarray
     triangle_reflectivity: np.ndarray
+    triangle_metallic: np.ndarray | None = None
+    triangle_roughness: np.ndarray | None = None
+    triangle_lidar_reflectivity: np.ndarray | None = None
+    triangle_retroreflective: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class LidarScan:
-    """The returns of one LiDAR sweep, in ring-major firing order.
+    """The returns of one LiDAR sweep, in ring-major beam order (a beam's last return, if any,
+    right after its strongest).
 
     Attributes:
         points: (N, 3) float32 positions in the LiDAR frame (x fwd, y left, z up), metres.
         intensity: (N,) float32 return strength in [0, 1].
         semantic: (N,) uint16 category id of the surface hit (0 = background).
         instance: (N,) uint16 instance id of the surface hit (0 = background).
-        ring: (N,) uint16 beam index.
+        ring: (N,) uint16 beam index (ring 0 = the preset's top beam).
+        time: (N,) float32 firing time of the return, seconds since the start of the sweep
+            (``0 .. 1 / rotation_hz``); None = unknown.
+        return_type: (N,) uint8 which echo of its beam a point is: 0 the strongest (the only
+            one of a single-return beam), 1 the last when it differs from the strongest (dual
+            returns); None = all 0.
     """
 
     points: np.ndarray
@@ -48,6 +63,8 @@ class LidarScan:
     semantic: np.ndarray
     instance: np.ndarray
     ring: np.ndarray
+    time: np.ndarray | None = None
+    return_type: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.points.shape[0])

@@ -102,13 +102,16 @@ def resolve_outputs(recipe: Recipe, job: RenderJob) -> tuple[tuple[str, ...], fr
     source = "--outputs" if job.outputs is not None else f"{job.recipe_path}: outputs"
     outputs = check_outputs(requested, source)
     kitti = any(c.kitti_type for c in resolve_categories(recipe, job.recipe_path))
-    available = {"lidar": recipe.lidar is not None, "kitti": kitti}
+    stereo = recipe.rig is not None and recipe.rig.stereo_pair() is not None
+    available = {"lidar": recipe.lidar is not None, "kitti": kitti, "disparity": stereo}
+    missing = {"lidar": "a lidar: section", "kitti": "a category with a kitti_type",
+               "disparity": "a stereo rig (rig: {preset: kitti_stereo} or rig: {stereo: {baseline: 0.54}})"}
     if requested is None:
         outputs = tuple(name for name in DEFAULT_OUTPUTS if available.get(name, True))
     for index, name in enumerate(outputs):
         if not available.get(name, True):
-            why = "a lidar: section" if name == "lidar" else "a category with a kitti_type"
-            raise SynthscapeError(f"{source}[{index}]: {name!r} needs {why} in the recipe; add it or drop {name!r}")
+            raise SynthscapeError(f"{source}[{index}]: {name!r} needs {missing[name]} in the recipe; "
+                                  f"add it or drop {name!r}")
     return outputs, output_needs(outputs)
 
 
@@ -140,6 +143,8 @@ def write_views(plan: RunPlan, spec: SceneSpec, views: dict[str, FrameBuffers], 
     """Write one frame: camera-scope outputs per camera folder, frame-scope ones at the root, marker last.
 
     The sensors stage runs first, per camera (LiDAR only once, with the main camera).
+    Frame-scope writers also get every camera's buffers as ``camera_buffers`` (by camera
+    name; KITTI's ``image_3`` is the stereo right camera's image).
     """
     from synthscape.sensors import run_sensors
     from synthscape.writers import write_frame_files
@@ -149,15 +154,18 @@ def write_views(plan: RunPlan, spec: SceneSpec, views: dict[str, FrameBuffers], 
     done_marker(plan.out_dir, spec.frame_index).unlink(missing_ok=True)
     written: list[Path] = []
     main: FrameBuffers | None = None
+    seen: dict[str, FrameBuffers] = {}
     for camera in spec.cameras():
         view = spec.view(camera.name)
         buffers = run_sensors(view, views[camera.name], needs if main is None else per_camera)
         main = buffers if main is None else main
+        seen[camera.name] = buffers
         folder = camera_dir(plan.out_dir, camera.name, spec.camera.name)
         written += write_frame_files(folder, view, buffers, plan.outputs, scope="camera",
                                      blender_version=blender_version)
     assert main is not None
-    written += write_frame_files(plan.out_dir, spec, main, plan.outputs, scope="frame", blender_version=blender_version)
+    written += write_frame_files(plan.out_dir, spec, main, plan.outputs, scope="frame", blender_version=blender_version,
+                                 camera_buffers=seen)
     return [*written, write_done_marker(plan.out_dir, spec.frame_index, written)]
 
 

@@ -18,10 +18,12 @@ import bpy
 import numpy as np
 
 from synthscape.blender.device import DeviceInfo, select_device
+from synthscape.blender.distortion import distort_buffers
 from synthscape.blender.mesh_export import export_scene_mesh
 from synthscape.blender.scene_builder import build_scene, clear_frame, configure_render
 from synthscape.buffers import FrameBuffers
 from synthscape.io.images import read_exr
+from synthscape.spec.lens import render_camera
 from synthscape.spec.scene_spec import SceneSpec
 
 LOG = logging.getLogger("synthscape.blender")
@@ -87,7 +89,8 @@ class CyclesRenderer:
             :class:`FrameBuffers`; ``mesh`` (world triangles) is filled when the spec needs
             it for LiDAR or KITTI occlusion (:meth:`SceneSpec.wants_scene_mesh`).
         """
-        instance_of = self.build(spec)
+        rendered = render_view(spec)  # a distorted camera renders undistorted with a margin
+        instance_of = self.build(rendered)
         path = self._tmp / f"frame_{spec.frame_index:06d}.exr"
         self._scene.render.filepath = str(path)
         with _silenced_stdout(self._quiet):
@@ -99,7 +102,7 @@ class CyclesRenderer:
         LOG.debug("frame %d rendered on %s in %.3f s", spec.frame_index,
                   self.device.backend, self.last_render_seconds)
         try:
-            buffers = buffers_from_exr(read_exr(path))
+            buffers = distort_buffers(spec.camera, rendered.camera, buffers_from_exr(read_exr(path)))
         finally:
             path.unlink(missing_ok=True)
         if spec.wants_scene_mesh():
@@ -118,6 +121,13 @@ class CyclesRenderer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def render_view(spec: SceneSpec) -> SceneSpec:
+    """What Cycles renders for ``spec``: ``spec`` itself, or with a distorted camera its undistorted
+    :func:`~synthscape.spec.lens.render_camera` (larger, same focal length), remapped after the render."""
+    camera = render_camera(spec.camera)
+    return spec if camera is spec.camera else dataclasses.replace(spec, camera=camera)
 
 
 @contextlib.contextmanager

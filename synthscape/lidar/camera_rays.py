@@ -12,6 +12,7 @@ import numpy as np
 
 from synthscape.buffers import SceneMesh
 from synthscape.lidar.raycast import Open3DRaycaster, RaycastBackend
+from synthscape.spec.lens import Lens, lens_of, undistort_pixels
 from synthscape.spec.projection import PIXEL_CENTER, image_extent, pixel_index
 from synthscape.spec.scene_spec import SceneSpec
 
@@ -19,7 +20,7 @@ __all__ = ["PIXEL_CENTER", "image_extent", "pixel_index", "pixel_rays", "raycast
 
 
 def pixel_rays(K: np.ndarray, world_to_camera: np.ndarray, cols: tuple[int, int],
-               rows: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               rows: tuple[int, int], lens: Lens | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """World rays through the pixel centres of a rectangle of the image.
 
     Args:
@@ -27,6 +28,9 @@ def pixel_rays(K: np.ndarray, world_to_camera: np.ndarray, cols: tuple[int, int]
         world_to_camera: (4, 4) OpenCV world-to-camera transform.
         cols: [start, stop) column range.
         rows: [start, stop) row range.
+        lens: the camera's distortion (:func:`synthscape.spec.lens.lens_of`); the rays then go
+            through the *distorted* pixel centres (each undistorted to its normalized ray).
+            Outside the image the model is extrapolated.
 
     Returns:
         origin: (3,) float32 camera centre in the world, metres.
@@ -37,8 +41,12 @@ def pixel_rays(K: np.ndarray, world_to_camera: np.ndarray, cols: tuple[int, int]
     c2w_rot = w2c[:3, :3].T
     origin = -c2w_rot @ w2c[:3, 3]
     ii, jj = np.meshgrid(np.arange(*cols) + PIXEL_CENTER, np.arange(*rows) + PIXEL_CENTER)
-    pix = np.stack([ii.ravel(), jj.ravel(), np.ones(ii.size)], axis=1)
-    cam = pix @ np.linalg.inv(np.asarray(K, dtype=np.float64)).T
+    if lens is None:
+        pix = np.stack([ii.ravel(), jj.ravel(), np.ones(ii.size)], axis=1)
+        cam = pix @ np.linalg.inv(np.asarray(K, dtype=np.float64)).T
+    else:
+        xy = undistort_pixels(np.asarray(K, dtype=np.float64), lens, np.stack([ii.ravel(), jj.ravel()], axis=1))
+        cam = np.hstack([xy, np.ones((len(xy), 1))])
     cam /= np.linalg.norm(cam, axis=1, keepdims=True)
     return (origin.astype(np.float32), (cam @ c2w_rot.T).astype(np.float32),
             cam[:, 2].astype(np.float32))
@@ -50,7 +58,7 @@ def raycast_camera(mesh: SceneMesh, spec: SceneSpec,
 
     Args:
         mesh: world triangles.
-        spec: the frame (camera K, world_to_camera, width, height).
+        spec: the frame (camera K, distortion, world_to_camera, width, height).
         backend: ray caster over ``mesh``; default Open3D.
 
     Returns:
@@ -60,7 +68,7 @@ def raycast_camera(mesh: SceneMesh, spec: SceneSpec,
     cam = spec.camera
     backend = backend or Open3DRaycaster(mesh)
     origin, dirs, z_per_t = pixel_rays(np.asarray(cam.K), np.asarray(cam.world_to_camera),
-                                       (0, cam.width), (0, cam.height))
+                                       (0, cam.width), (0, cam.height), lens_of(cam))
     hits = backend.cast(origin, dirs)
     depth = (hits.t * z_per_t).reshape(cam.height, cam.width).astype(np.float32)
     return depth, hits.instance(mesh).reshape(cam.height, cam.width)

@@ -134,7 +134,7 @@ class RunPlan:
 def camera_names(recipe: Recipe) -> tuple[str, ...]:
     """The rig's camera names, main camera first."""
     rig = getattr(recipe, "rig", None)
-    extra = tuple(c.name for c in rig.cameras) if rig is not None else ()
+    extra = tuple(c.name for c in rig.all_cameras()) if rig is not None else ()
     return (recipe.camera.name if hasattr(recipe.camera, "name") else "camera", *extra)
 
 

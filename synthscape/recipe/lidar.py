@@ -8,6 +8,8 @@ Example::
       noise:
         range: {enabled: true, std: 0.02}
         dropout: {enabled: true, probability: 0.01}
+      returns: {mode: dual, divergence_mrad: 3.0}
+      rig_velocity: [10.0, 0.0, 0.0]
       write_ply: false
 """
 
@@ -92,12 +94,33 @@ class NoiseRecipe(BaseModel):
     """Intensity attenuation with range."""
 
 
+class ReturnsRecipe(BaseModel):
+    """Which echoes of each beam the sensor reports, and the beam's footprint.
+
+    ``single`` casts one ideal ray per beam (the beam's centre line). The other modes model the
+    beam divergence with ``sub_rays`` rays in a cone and group their hits into echoes
+    (:mod:`synthscape.lidar.returns`): ``strongest`` or ``last`` report one echo per beam,
+    ``dual`` reports the strongest and, where the footprint straddles an edge or a thin object
+    so that a farther echo exists, the last too (Velodyne/Hesai "dual return" mode).
+    """
+
+    model_config = _CONFIG
+    mode: Literal["single", "strongest", "last", "dual"] = "single"
+    """``single`` (ideal centre ray), ``strongest``, ``last`` or ``dual`` (strongest + last)."""
+    divergence_mrad: float = Field(default=3.0, gt=0.0, le=50.0)
+    """Full beam divergence, milliradians (spinning LiDARs: about 2-3 mrad)."""
+    sub_rays: int = Field(default=7, ge=2, le=32)
+    """Rays per beam: the centre and a ring at half the divergence."""
+    min_separation_m: float = Field(default=0.5, gt=0.0)
+    """Closest two echoes of one beam the sensor tells apart, metres."""
+
+
 class LidarRecipe(BaseModel):
     """A spinning LiDAR rigidly mounted next to the camera."""
 
     model_config = _CONFIG
-    preset: Literal["hdl64e", "vlp16", "os1_64", "os1_128", "custom"] = "hdl64e"
-    """Sensor model: Velodyne HDL-64E or VLP-16, Ouster OS1-64 or OS1-128, or ``custom``
+    preset: Literal["hdl64e", "vlp16", "vlp32c", "os1_64", "os1_128", "custom"] = "hdl64e"
+    """Sensor model: Velodyne HDL-64E, VLP-16 or VLP-32C, Ouster OS1-64 or OS1-128, or ``custom``
     (then give ``elevations_deg`` and a horizontal resolution)."""
     elevations_deg: tuple[float, ...] | None = None
     """Per-beam elevation table, degrees (required for ``custom``, overrides a preset)."""
@@ -111,8 +134,16 @@ class LidarRecipe(BaseModel):
     max_range: float | None = Field(default=None, gt=0.0)
     """Returns farther than this are dropped, metres; None = the preset's."""
     rotation_hz: float | None = Field(default=None, gt=0.0)
-    """Spin rate, revolutions per second; None = the preset's. Recorded in the frame's spec only:
-    each scan is simulated as instantaneous (no motion distortion)."""
+    """Spin rate, revolutions per second; None = the preset's. Sets each point's firing time
+    (the sweep starts and ends behind the sensor; it faces forward, the camera's instant, at
+    half the period) and so the motion skew with ``rig_velocity``."""
+    returns: ReturnsRecipe = ReturnsRecipe()
+    """Echoes per beam: ``single`` ideal rays, or a divergent beam with strongest/last/dual returns."""
+    rig_velocity: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    """Velocity of the rig during the sweep, m/s, in rig axes (x forward, y left, z up). The
+    sensor moves while it spins: each beam is cast from where the sensor is at its firing time
+    and its point is given in the sensor frame of that instant (the motion skew of raw scans;
+    the frame's pose is the sensor's pose when it faces forward)."""
     mount: MountRecipe = MountRecipe()
     """Where the LiDAR sits on the camera rig."""
     noise: NoiseRecipe = NoiseRecipe()
@@ -134,6 +165,10 @@ class LidarRecipe(BaseModel):
                              "or lidar.points_per_ring")
         self.sensor()  # min_range below max_range, with the preset's values filled in
         return self
+
+    def realism_params(self) -> dict[str, object]:
+        """The JSON-ready echo and motion parameters of ``spec.lidar`` (``returns``, ``rig_velocity``)."""
+        return {"returns": self.returns.model_dump(), "rig_velocity": [float(v) for v in self.rig_velocity]}
 
     def sensor(self) -> SensorModel:
         """The resolved sensor: the preset with this recipe's overrides applied."""

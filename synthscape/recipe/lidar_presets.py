@@ -45,11 +45,23 @@ def _uniform(top: float, bottom: float, count: int) -> tuple[float, ...]:
     return tuple(round(float(e), 4) for e in np.linspace(top, bottom, count))
 
 
+VLP32C_ELEVATIONS_DEG: tuple[float, ...] = (
+    15.0, 10.333, 7.0, 4.667, 3.333, 2.333, 1.667, 1.333, 1.0, 0.667, 0.333, 0.0, -0.333, -0.667,
+    -1.0, -1.333, -1.667, -2.0, -2.333, -2.667, -3.0, -3.333, -3.667, -4.0, -4.667, -5.333, -6.148,
+    -7.254, -8.843, -11.31, -15.639, -25.0)
+"""Velodyne VLP-32C beam elevations, degrees, top beam first (ring 0). From Velodyne's
+"VLP-32C User Manual" 63-9325 Rev. C, Table 9-6 "VLP-32C Azimuth Offsets by Elevation"
+(section 9.5, pages 66-67): non-uniform, dense (1/3 deg) around the horizon, -25..+15 deg."""
+
 PRESETS: dict[str, SensorModel] = {
     "hdl64e": SensorModel("hdl64e", _hdl64e_elevations(), 2048, 0.9, 120.0, 10.0, 0.02),
     "vlp16": SensorModel("vlp16", _uniform(15.0, -15.0, 16), 1800, 0.5, 100.0, 10.0, 0.03),
+    "vlp32c": SensorModel("vlp32c", VLP32C_ELEVATIONS_DEG, 1800, 1.0, 200.0, 10.0, 0.03),
     "os1_64": SensorModel("os1_64", _uniform(22.5, -22.5, 64), 2048, 0.3, 120.0, 10.0, 0.03),
     "os1_128": SensorModel("os1_128", _uniform(22.5, -22.5, 128), 2048, 0.3, 120.0, 10.0, 0.03),
 }
 """Presets. HDL-64E: upper block of 32 beams +2.0..-8.33 deg, lower block -8.83..-24.8 deg
-(KITTI's sensor). VLP-16: -15..+15 deg in 2 deg steps. Ouster OS1-64/128: uniform +-22.5 deg."""
+(KITTI's sensor). VLP-16: -15..+15 deg in 2 deg steps. VLP-32C: Velodyne's published table
+(:data:`VLP32C_ELEVATIONS_DEG`), 0.2 deg azimuth steps at 10 Hz, 200 m, +-3 cm. Ouster
+OS1-64/128: uniform +-22.5 deg. Hesai Pandar64 and Ouster OS1-32 are left out: their beam tables
+were not found in a published source."""

@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from synthscape.recipe.bop import BopRecipe
+from synthscape.recipe.lens import DistortionRecipe
 from synthscape.recipe.lidar import LidarRecipe
+from synthscape.recipe.optics import OpticsRecipe
 from synthscape.recipe.rig import RigRecipe, check_camera_name
 from synthscape.recipe.fields import (Color, ExistingFile, Integer, KittiType, MeshFile, NonBlankName, Number,
                                       Scale, Vector)
@@ -250,6 +252,8 @@ class CameraRecipe(RecipeModel):
     """Near clipping distance, metres."""
     clip_end: float = Field(default=1000.0, gt=0)
     """Far clipping distance, metres."""
+    distortion: DistortionRecipe | None = None
+    """Lens distortion (OpenCV Brown-Conrady or fisheye), fixed or sampled; images and labels are distorted."""
 
     _name = field_validator("name")(classmethod(lambda cls, v: check_camera_name(v)))
 
@@ -336,6 +340,8 @@ class Recipe(RecipeModel):
     """A LiDAR mounted on the camera rig; adds ``lidar/`` point clouds (and KITTI with kitti types)."""
     bop: BopRecipe | None = None
     """Options of the ``bop`` output (scene size, ``jpg``/``png``, depth scale); see the ``bop`` section below."""
+    optics: OpticsRecipe | None = None
+    """Motion blur, depth of field, exposure and sensor noise on the RGB; labels stay sharp (``optics`` below)."""
     augment: dict[str, Any] | None = None
     """2D augmentation ops for ``synthscape augment`` (``ops: [...]``; see the ``augment`` section below).
     Checked with the recipe by ``validate`` and ``render``."""
@@ -346,7 +352,7 @@ class Recipe(RecipeModel):
         if len(set(names)) != len(names):
             raise ValueError("category names in 'categories' must be unique")
         if self.rig is not None:
-            cams = [self.camera.name, *(c.name for c in self.rig.cameras)]
+            cams = [self.camera.name, *(c.name for c in self.rig.all_cameras())]
             if len(set(cams)) != len(cams):
                 raise ValueError(f"camera names must be unique; got {cams}")
         ids = [c.id for c in self.categories if c.id is not None]

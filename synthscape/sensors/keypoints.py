@@ -17,7 +17,8 @@ import numpy as np
 from synthscape.buffers import BOX_KEYPOINT_NAMES, FrameBuffers, ObjectKeypoints, SceneMesh
 from synthscape.lidar.mesh import box_corners, object_to_world
 from synthscape.lidar.raycast import RaycastBackend, default_raycaster
-from synthscape.spec.projection import NEAR_PLANE_M, image_extent, project_points, world_to_camera_points
+from synthscape.spec.lens import project_in_view
+from synthscape.spec.projection import NEAR_PLANE_M, image_extent, world_to_camera_points
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec
 
 OCCLUSION_TOLERANCE_M = 1e-3
@@ -43,7 +44,7 @@ def _flags_in_view(spec: SceneSpec, world: np.ndarray) -> tuple[np.ndarray, np.n
     front = pc[:, 2] >= NEAR_PLANE_M
     uv = np.full((len(world), 2), np.nan)
     if front.any():
-        uv[front] = project_points(np.asarray(cam.K), pc[front])
+        uv[front] = project_in_view(cam, pc[front])  # distorted; NaN beyond the lens's valid radius
     x0, y0, x1, y1 = image_extent(cam.width, cam.height)
     with np.errstate(invalid="ignore"):
         inside = front & (uv[:, 0] >= x0) & (uv[:, 0] < x1) & (uv[:, 1] >= y0) & (uv[:, 1] < y1)

@@ -17,6 +17,7 @@ import numpy as np
 from synthscape.buffers import FrameBuffers, ObjectVisibility, SceneMesh
 from synthscape.lidar.camera_rays import pixel_rays
 from synthscape.lidar.raycast import RaycastBackend, default_raycaster
+from synthscape.spec.lens import lens_of, project_in_view
 from synthscape.spec.projection import NEAR_PLANE_M, PIXEL_CENTER
 from synthscape.spec.scene_spec import SceneSpec
 
@@ -49,8 +50,9 @@ def _object_rect_px(mesh: SceneMesh, spec: SceneSpec, tri: np.ndarray) -> tuple[
     pc = verts @ w2c[:3, :3].T + w2c[:3, 3]
     if np.any(pc[:, 2] < NEAR_PLANE_M):
         return 0, cam.width, 0, cam.height
-    uv = pc @ np.asarray(cam.K, float).T
-    uv = uv[:, :2] / uv[:, 2:3]
+    uv = project_in_view(cam, pc)  # distorted pixels; NaN beyond the lens's valid radius
+    if not np.isfinite(uv).all():
+        return 0, cam.width, 0, cam.height
     cx0, cx1, cy0, cy1 = _canvas(spec)
     x0, y0 = np.floor(uv.min(axis=0) - PIXEL_CENTER).astype(int) - 1
     x1, y1 = np.ceil(uv.max(axis=0) - PIXEL_CENTER).astype(int) + 2
@@ -95,7 +97,8 @@ def silhouettes(mesh: SceneMesh, spec: SceneSpec,
         if x1 <= x0 or y1 <= y0:
             out[obj.instance_id] = Silhouette(np.zeros((0, 0), dtype=bool), 0, 0)
             continue
-        origin, dirs, _ = pixel_rays(np.asarray(cam.K), np.asarray(cam.world_to_camera), (x0, x1), (y0, y1))
+        origin, dirs, _ = pixel_rays(np.asarray(cam.K), np.asarray(cam.world_to_camera), (x0, x1), (y0, y1),
+                                  lens_of(cam))
         hits = raycaster(_submesh(mesh, tri)).cast(origin, dirs)
         out[obj.instance_id] = Silhouette(np.isfinite(hits.t).reshape(y1 - y0, x1 - x0), x0, y0)
     return out

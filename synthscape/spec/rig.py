@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from synthscape.recipe.rig import RigCameraRecipe, RigRecipe
 from synthscape.spec.camera import euler_xyz_to_matrix, intrinsics
-from synthscape.spec.scene_spec import CameraSpec, LidarSpec
+from synthscape.spec.scene_spec import CameraSpec, LidarSpec, SceneSpec
+
+STEREO_EXTRAS_KEY = "stereo"
+"""``SceneSpec.extras`` key of the stereo pair: ``{"left": NAME, "right": NAME, "baseline_m": B}``."""
 
 VELO_TO_CAM_AXES = np.array([[0.0, -1.0, 0.0],
                              [0.0, 0.0, -1.0],
@@ -49,7 +53,50 @@ def sample_rig_cameras(rig: RigRecipe | None, main: CameraSpec, rng: np.random.G
     """Every further camera of the rig (none without a ``rig:`` section)."""
     if rig is None:
         return ()
-    return tuple(sample_rig_camera(camera, main, rng) for camera in rig.cameras)
+    return tuple(sample_rig_camera(camera, main, rng) for camera in rig.all_cameras())
+
+
+def stereo_extras(rig: RigRecipe | None, main: CameraSpec) -> dict[str, Any]:
+    """The ``extras`` entry naming the stereo pair (empty without ``rig.stereo`` / ``rig.preset``)."""
+    pair = rig.stereo_pair() if rig is not None else None
+    if pair is None:
+        return {}
+    return {STEREO_EXTRAS_KEY: {"left": main.name, "right": pair.name, "baseline_m": float(pair.baseline)}}
+
+
+@dataclass(frozen=True)
+class StereoPair:
+    """A rectified stereo pair of the frame: the main (left) camera and its right partner.
+
+    Attributes:
+        left: the main camera (the rig frame).
+        right: the right camera: same intrinsics and orientation, at ``+baseline_m`` along left x.
+        baseline_m: the baseline, metres.
+    """
+
+    left: CameraSpec
+    right: CameraSpec
+    baseline_m: float
+
+    def rig_to_right(self) -> np.ndarray:
+        """(4, 4) transform from the left (rig) camera frame to the right camera's frame."""
+        return np.linalg.inv(np.asarray(self.right.camera_to_rig, dtype=np.float64))
+
+    def projection_right(self) -> np.ndarray:
+        """(3, 4) ``P3 = K_right [R | t]`` mapping left-camera points to right-camera pixels
+        (for the pure +x offset, ``P3[0, 3] = -fx * baseline``)."""
+        return np.asarray(self.right.K, dtype=np.float64) @ self.rig_to_right()[:3]
+
+
+def stereo_pair(spec: SceneSpec) -> StereoPair | None:
+    """The frame's stereo pair (the main camera is the left one), or None without a stereo rig."""
+    entry = spec.extras.get(STEREO_EXTRAS_KEY)
+    if not entry:
+        return None
+    right = next((c for c in spec.rig.cameras if c.name == entry["right"]), None)
+    if right is None or spec.camera.name != entry["left"]:
+        return None
+    return StereoPair(left=spec.camera, right=right, baseline_m=float(entry["baseline_m"]))
 
 
 def lidar_to_camera_matrix(offset: Sequence[float], rotation_deg: Sequence[float]) -> np.ndarray:
@@ -102,6 +149,7 @@ def lidar_params(recipe: Any, camera_world_to_camera: Sequence[Sequence[float]])
         "lidar_to_camera": l2c.tolist(),
         "lidar_to_world": l2w.tolist(),
         "write_ply": bool(recipe.write_ply),
+        **recipe.realism_params(),
     }
 
 

@@ -33,8 +33,10 @@ from synthscape.recipe.schema import (
 )
 from synthscape.spec.camera import aim_euler, focal_from_fov, intrinsics, look_at, spherical_offset
 from synthscape.spec.colors import kelvin_to_linear_rgb
+from synthscape.spec.lens import DistortionError, sample_lens
+from synthscape.spec.optics import OpticsSpec, sample_optics
 from synthscape.spec.placement import Footprint, footprint_radius, place_footprint
-from synthscape.spec.rig import sample_lidars, sample_rig_cameras
+from synthscape.spec.rig import sample_lidars, sample_rig_cameras, stereo_extras
 from synthscape.spec.scene_spec import (
     CameraSpec,
     CategorySpec,
@@ -165,6 +167,7 @@ class FrameDraft:
     world: WorldSpec = WorldSpec()
     ground: GroundSpec | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    optics: OpticsSpec | None = None
 
     def rng(self, stage: str, *extra: int) -> np.random.Generator:
         """The generator of ``stage`` for this frame (``extra`` words: e.g. an instance id)."""
@@ -189,6 +192,7 @@ def stage_rig(draft: FrameDraft) -> None:
     recipe = draft.plan.recipe
     draft.rig = RigSpec(cameras=sample_rig_cameras(recipe.rig, draft.camera, draft.rng("rig")),
                         lidars=sample_lidars(recipe.lidar, draft.camera))
+    draft.extras.update(stereo_extras(recipe.rig, draft.camera))
 
 
 def _place(draft: FrameDraft, group: ObjectGroupRecipe, key: str, rng: np.random.Generator,
@@ -291,14 +295,36 @@ def stage_ground(draft: FrameDraft) -> None:
                               material=draft.material(ground.material, GROUND_MATERIAL_KEY))
 
 
+def stage_lens(draft: FrameDraft) -> None:
+    """The main camera's lens distortion (``camera.distortion``)."""
+    assert draft.camera is not None
+    try:
+        draft.camera = sample_lens(draft.plan.recipe.camera.distortion, draft.camera, draft.rng("lens"),
+                                   draft.plan.recipe_path)
+    except DistortionError as error:
+        raise SamplingError(str(error)) from None
+
+
+def stage_optics(draft: FrameDraft) -> None:
+    """Shutter and velocities, aperture and focus, exposure and sensor noise (``optics:``)."""
+    assert draft.target is not None
+    try:
+        draft.optics = sample_optics(draft.plan.recipe.optics, draft.rng("optics"), draft.objects,
+                                     draft.plan.categories, draft.target)
+    except ValueError as error:
+        raise SamplingError(f"{draft.plan.recipe_path}: {error}") from None
+
+
 SamplerStage = Callable[[FrameDraft], None]
 SAMPLER_STAGES: dict[str, SamplerStage] = {
     "camera": stage_camera,
     "rig": stage_rig,
+    "lens": stage_lens,
     "objects": stage_objects,
     "lights": stage_lights,
     "world": stage_world,
     "ground": stage_ground,
+    "optics": stage_optics,
 }
 """The sampler's stages, run in this order; each draws only from ``draft.rng(its name)``."""
 
@@ -329,7 +355,7 @@ def sample_frame(plan: RunPlan, frame_index: int, texture_pools: Mapping[str, Se
     return SceneSpec(frame_index=frame_index, dataset_seed=plan.seed, camera=draft.camera, ground=draft.ground,
                      objects=draft.objects, lights=draft.lights, world=draft.world,
                      render=render_spec(plan.recipe.render, samples=plan.samples, device=plan.device),
-                     categories=plan.categories, extras=draft.extras, rig=draft.rig,
+                     categories=plan.categories, extras=draft.extras, rig=draft.rig, optics=draft.optics,
                      clock=ClockSpec(sequence=frame_index), outputs=plan.outputs, needs=tuple(sorted(plan.needs)),
                      output_options={"bop": bop_options(plan.recipe.bop)} if "bop" in plan.outputs else {})
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from synthscape.plan.categories import CategorySpec
+from synthscape.spec.optics import OpticsSpec
 
 Vec3 = tuple[float, float, float]
 Matrix = tuple[tuple[float, ...], ...]
@@ -153,6 +154,11 @@ class CameraSpec:
     """The camera's name: ``cameras/NAME/`` holds its images (the main camera's are at the root)."""
     camera_to_rig: Matrix = IDENTITY4
     """4x4 extrinsic: OpenCV camera frame to the rig frame (identity for the main camera)."""
+    distortion_model: str = "none"
+    """Lens distortion (:mod:`synthscape.spec.lens`): ``none``, ``plumb_bob``, ``rational_polynomial``
+    or ``equidistant`` (fisheye); the images and labels are distorted, ``K`` is the pinhole part."""
+    distortion: tuple[float, ...] = ()
+    """The model's coefficients in OpenCV ``distCoeffs`` order (``k1 k2 p1 p2 k3 [k4 k5 k6]`` or ``k1..k4``)."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,8 @@ class SceneSpec:
     """What the outputs need beyond the passes, sorted (``mesh``, ``visibility``, ``lidar``)."""
     output_options: dict[str, Any] = field(default_factory=dict)
     """Resolved options of output formats, by format name (``bop``: the recipe's ``bop:`` section)."""
+    optics: OpticsSpec | None = None
+    """Motion blur, depth of field, exposure and sensor noise (the ``optics:`` section; None: ideal)."""
 
     def cameras(self) -> tuple[CameraSpec, ...]:
         """Every camera of the rig, main camera first."""
@@ -354,6 +362,7 @@ def spec_from_dict(data: dict[str, Any]) -> SceneSpec:
         outputs=tuple(data.get("outputs", ())),
         needs=tuple(data.get("needs", ())),
         output_options=dict(data.get("output_options") or {}),
+        optics=_build(OpticsSpec, data["optics"]) if data.get("optics") else None,
     )
 
 

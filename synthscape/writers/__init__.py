@@ -19,6 +19,8 @@ from synthscape.writers import kitti  # noqa: F401  kitti
 from synthscape.writers import yolo  # noqa: F401  yolo, yolo_seg
 from synthscape.writers import bop  # noqa: F401  bop
 from synthscape.writers import keypoints  # noqa: F401  coco_keypoints
+from synthscape.writers import calibration  # noqa: F401  calibration (OpenCV YAML)
+from synthscape.writers import disparity  # noqa: F401  disparity (stereo rigs)
 from synthscape.writers.layout import frame_is_complete
 from synthscape.writers.registry import (DEFAULT_OUTPUTS, FinalizeContext, FrameWriter, OutputFormat,
                                          check_outputs, finalize_outputs, known_outputs, output_format,

@@ -8,6 +8,14 @@ is 0 when the object's length axis points along camera +x. The 3D box is exact w
 is level (KITTI's rig); for a pitched camera the box's heading is projected on the camera's
 x-z plane. Pixel convention, projection, near-plane clipping and truncation:
 :mod:`synthscape.spec.projection`.
+
+Stereo (``rig.stereo`` / ``rig.preset: kitti_stereo``): ``image_3`` is the right camera's
+image and ``P3 = K_right [R | t]`` maps points of the rectified left (``image_2``) camera
+frame onto it (for the pure +x baseline ``B``: ``P3[0, 3] = -fx * B``); ``disp_occ_0`` holds the
+left camera's disparity ground truth (:mod:`synthscape.writers.disparity`). Without a stereo
+camera, ``P3`` is ``P2`` with KITTI's nominal 0.54 m baseline and no ``image_3`` behind it,
+kept so KITTI readers that parse P3 still work. ``P0``/``P1`` (KITTI's grey cameras, which the
+rig does not have) repeat ``P2``/``P3``.
 """
 
 from __future__ import annotations
@@ -21,19 +29,22 @@ from pathlib import Path
 import numpy as np
 
 from synthscape.buffers import FrameBuffers
+from synthscape.errors import SynthscapeError
 from synthscape.io.atomic import write_atomic, write_bytes_atomic, write_text_atomic
 from synthscape.io.images import linear_to_srgb8, write_png
 from synthscape.lidar.io import scan_to_bin
 from synthscape.lidar.mesh import box_corners, object_to_world
-from synthscape.spec.rig import VELO_TO_CAM_AXES
+from synthscape.spec.rig import VELO_TO_CAM_AXES, StereoPair, stereo_pair
 from synthscape.spec.projection import (mask_rect, projected_rect, projection_from_k,
                                         truncation)
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec
+from synthscape.writers.disparity import frame_disparity
+from synthscape.writers.layout import camera_dir
 from synthscape.writers.registry import FinalizeContext, OutputFormat, register_output
 from synthscape.writers.splits import split_train_val
 
 STEREO_BASELINE_M = 0.54
-"""KITTI's colour stereo baseline, used for P1/P3."""
+"""KITTI's colour stereo baseline: the nominal P1/P3 of a recipe without a stereo camera."""
 TR_IMU_TO_VELO = np.array([[1.0, 0.0, 0.0, -0.8086759],
                            [0.0, 1.0, 0.0, 0.3195559],
                            [0.0, 0.0, 1.0, -0.7997231]])
@@ -84,11 +95,20 @@ def velo_to_cam(spec: SceneSpec) -> np.ndarray:
     return out
 
 
+def projection_p3(spec: SceneSpec) -> np.ndarray:
+    """(3, 4) KITTI P3: the stereo right camera's ``K_right [R | t]`` relative to the left (main)
+    camera, or, without a stereo camera, ``P2`` with the nominal baseline (``P3[0, 3] = -fx * 0.54``)."""
+    pair = stereo_pair(spec)
+    if pair is not None:
+        return pair.projection_right()
+    p3 = projection_p2(spec)
+    p3[0, 3] = -p3[0, 0] * STEREO_BASELINE_M
+    return p3
+
+
 def kitti_calib(spec: SceneSpec) -> str:
     """The calib file text: P0..P3, R0_rect, Tr_velo_to_cam, Tr_imu_to_velo (KITTI layout)."""
-    p2 = projection_p2(spec)
-    p3 = p2.copy()
-    p3[0, 3] = -p2[0, 0] * STEREO_BASELINE_M
+    p2, p3 = projection_p2(spec), projection_p3(spec)
     rows = [("P0", p2), ("P1", p3), ("P2", p2), ("P3", p3), ("R0_rect", np.eye(3)),
             ("Tr_velo_to_cam", velo_to_cam(spec)[:3]), ("Tr_imu_to_velo", TR_IMU_TO_VELO)]
     return format_calib(dict(rows))
@@ -211,13 +231,35 @@ def _write_image(path: Path, out_dir: Path, frame_index: int, buffers: FrameBuff
     return write_png(path, linear_to_srgb8(buffers.rgb))
 
 
+def _write_stereo(root: Path, out: Path, spec: SceneSpec, buffers: FrameBuffers, pair: StereoPair,
+                  camera_buffers: Mapping[str, FrameBuffers] | None) -> list[Path]:
+    """``image_3`` (the right camera's ``rgb`` file, else its buffers) and ``disp_occ_0`` of one frame.
+
+    Raises:
+        SynthscapeError: neither the right camera's ``rgb`` file nor its buffers are there.
+    """
+    name = f"{spec.frame_index:06d}"
+    right = (camera_buffers or {}).get(pair.right.name)
+    folder = camera_dir(out, pair.right.name, pair.left.name)
+    if right is None and not (folder / "rgb" / f"{name}.png").exists():
+        raise SynthscapeError(f"kitti: image_3 needs the stereo camera {pair.right.name!r}'s image: "
+                              f"{folder / 'rgb' / (name + '.png')} is missing and no buffers were given")
+    image_3 = _write_image(root / "image_3" / f"{name}.png", folder, spec.frame_index,
+                           right if right is not None else buffers)
+    disparity = write_png(root / "disp_occ_0" / f"{name}.png", frame_disparity(pair, buffers))
+    return [image_3, disparity]
+
+
 def write_kitti_frame(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: FrameBuffers,
-                      min_height_px: float | None = None) -> list[Path]:
+                      min_height_px: float | None = None,
+                      camera_buffers: Mapping[str, FrameBuffers] | None = None) -> list[Path]:
     """Write ``kitti/training/{image_2,label_2,calib,velodyne}/NNNNNN.*`` for one frame.
 
     ``image_2`` copies ``rgb/NNNNNN.png`` when the caller has written it (else encodes
     ``buffers.rgb``); occlusion comes from ``buffers.visibility``; ``velodyne`` is the
-    sensors stage's ``buffers.lidar`` (skipped when None).
+    sensors stage's ``buffers.lidar`` (skipped when None). With a stereo rig, ``image_3`` is the
+    right camera's image (``cameras/NAME/rgb/NNNNNN.png``, else ``camera_buffers[NAME]``) and
+    ``disp_occ_0`` the left camera's disparity (KITTI uint16 x 256).
 
     Returns:
         The paths written.
@@ -228,6 +270,9 @@ def write_kitti_frame(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers:
     paths = [_write_image(root / "image_2" / f"{name}.png", out, spec.frame_index, buffers),
              write_text_atomic(root / "label_2" / f"{name}.txt", label_file_text(labels)),
              write_text_atomic(root / "calib" / f"{name}.txt", kitti_calib(spec))]
+    pair = stereo_pair(spec)
+    if pair is not None:
+        paths += _write_stereo(root, out, spec, buffers, pair, camera_buffers)
     if buffers.lidar is not None:
         paths.append(write_bytes_atomic(root / "velodyne" / f"{name}.bin", scan_to_bin(buffers.lidar)))
     return paths
@@ -254,9 +299,14 @@ def write_imagesets(out_dir: str | os.PathLike[str], sets: Mapping[str, Sequence
 
 
 def write_kitti(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: FrameBuffers,
-                **ctx: object) -> list[Path]:
-    """The ``kitti`` output: :func:`write_kitti_frame` when a category has a KITTI type, else nothing."""
-    return write_kitti_frame(out_dir, spec, buffers) if spec.wants_kitti() else []
+                camera_buffers: Mapping[str, FrameBuffers] | None = None, **ctx: object) -> list[Path]:
+    """The ``kitti`` output: :func:`write_kitti_frame` when a category has a KITTI type, else nothing.
+
+    ``camera_buffers`` (every camera's buffers by name, from the pipeline) feeds ``image_3``.
+    """
+    if not spec.wants_kitti():
+        return []
+    return write_kitti_frame(out_dir, spec, buffers, camera_buffers=camera_buffers)
 
 
 def finalize_kitti(ctx: FinalizeContext) -> list[Path]:
@@ -268,4 +318,5 @@ def finalize_kitti(ctx: FinalizeContext) -> list[Path]:
 
 register_output(OutputFormat(
     "kitti", write_kitti, finalize_kitti, needs=frozenset({"mesh", "visibility", "lidar"}), scope="frame",
-    description="KITTI object detection: kitti/training/{image_2,label_2,calib,velodyne}, kitti/ImageSets"))
+    description="KITTI object detection: kitti/training/{image_2,label_2,calib,velodyne}, kitti/ImageSets; "
+                "with a stereo rig also image_3 and disp_occ_0"))

@@ -1,0 +1,102 @@
+"""The ``camera.distortion:`` recipe section: lens distortion of the main camera (fixed or sampled).
+
+Each coefficient is a number or a distribution, drawn per frame by the sampler's ``lens``
+stage. The images and every label are distorted (rendered undistorted with a margin, then
+remapped); the calibration is written in OpenCV form (``outputs: [..., calibration]`` and meta).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from synthscape.errors import SynthscapeError
+from synthscape.recipe.fields import Number
+
+log = logging.getLogger("synthscape.recipe")
+
+BROWN_CONRADY = ("k1", "k2", "p1", "p2", "k3")
+RATIONAL = ("k4", "k5", "k6")
+FISHEYE = ("k1", "k2", "k3", "k4")
+
+
+class DistortionRecipe(BaseModel):
+    """OpenCV lens distortion: Brown-Conrady (``k1 k2 p1 p2 k3``, rational with ``k4 k5 k6``) or fisheye
+    (Kannala-Brandt ``k1 k2 k3 k4``). Coefficients are in OpenCV's units (normalized image coordinates)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True,
+                              allow_inf_nan=False)
+
+    model: Literal["brown_conrady", "fisheye"] = "brown_conrady"
+    """``brown_conrady`` (``cv2.projectPoints``; written as ``plumb_bob``, or ``rational_polynomial`` when
+    ``k4``..``k6`` are set) or ``fisheye`` (``cv2.fisheye.projectPoints``; written as ``equidistant``)."""
+    k1: Number() = 0.0
+    """First radial coefficient (negative: barrel)."""
+    k2: Number() = 0.0
+    """Second radial coefficient."""
+    k3: Number() = 0.0
+    """Third radial coefficient."""
+    k4: Number() = 0.0
+    """Fourth radial (fisheye) or first denominator coefficient (rational Brown-Conrady)."""
+    k5: Number() = 0.0
+    """Rational Brown-Conrady only: second denominator coefficient."""
+    k6: Number() = 0.0
+    """Rational Brown-Conrady only: third denominator coefficient."""
+    p1: Number() = 0.0
+    """Brown-Conrady only: first tangential coefficient."""
+    p2: Number() = 0.0
+    """Brown-Conrady only: second tangential coefficient."""
+
+    @model_validator(mode="after")
+    def _coefficients_of_the_model(self) -> DistortionRecipe:
+        if self.model == "fisheye":
+            extra = [name for name in ("k5", "k6", "p1", "p2") if self._can_be_nonzero(name)]
+            if extra:
+                raise ValueError(f"{', '.join(extra)} are not coefficients of the fisheye model (k1..k4); "
+                                 "remove them or use model: brown_conrady")
+        return self
+
+    def _can_be_nonzero(self, name: str) -> bool:
+        return getattr(self, name).bounds() != (0.0, 0.0)
+
+    def opencv_model(self) -> str:
+        """The OpenCV / ROS model name the frames get: ``plumb_bob``, ``rational_polynomial`` or ``equidistant``."""
+        if self.model == "fisheye":
+            return "equidistant"
+        return "rational_polynomial" if any(self._can_be_nonzero(n) for n in RATIONAL) else "plumb_bob"
+
+    def coefficient_names(self) -> tuple[str, ...]:
+        """The coefficients of :meth:`opencv_model`, in OpenCV ``distCoeffs`` order."""
+        model = self.opencv_model()
+        return FISHEYE if model == "equidistant" else BROWN_CONRADY + (RATIONAL if model == "rational_polynomial"
+                                                                        else ())
+
+    def can_distort(self) -> bool:
+        """True when some frame may get a non-zero coefficient."""
+        return any(self._can_be_nonzero(name) for name in self.coefficient_names())
+
+
+def check_lens_outputs(distortion: DistortionRecipe | None, outputs: tuple[str, ...], source: str,
+                       recipe_path: str, defaulted: bool) -> tuple[str, ...]:
+    """Keep KITTI away from a distorted camera (KITTI's ``P2`` is a rectified pinhole).
+
+    With the default output set, ``kitti`` is left out (with a warning); asked for explicitly,
+    it is refused.
+
+    Raises:
+        SynthscapeError: ``kitti`` is among the requested outputs and ``camera.distortion`` can be non-zero.
+    """
+    if distortion is None or not distortion.can_distort() or "kitti" not in outputs:
+        return outputs
+    if defaulted:
+        log.warning("%s: camera.distortion is set, so the default outputs leave out 'kitti' (KITTI assumes a "
+                    "rectified pinhole camera)", recipe_path)
+        return tuple(name for name in outputs if name != "kitti")
+    raise SynthscapeError(f"{source}[{outputs.index('kitti')}]: 'kitti' assumes a rectified pinhole camera, but "
+                          f"{recipe_path}: camera.distortion distorts the images; drop 'kitti' from the outputs "
+                          "or remove camera.distortion")
+
+
+__all__ = ["DistortionRecipe", "check_lens_outputs"]
