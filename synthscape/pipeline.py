@@ -25,6 +25,7 @@ from synthscape.dataset.merge import merge_dataset
 from synthscape.dataset.prepare import prepare_output
 from synthscape.errors import SynthscapeError
 from synthscape.plan import RenderJob, RunPlan, resolve_categories, resolve_plan
+from synthscape.recipe.lens import check_lens_outputs
 from synthscape.recipe.load import load_recipe, recipe_to_dict
 from synthscape.recipe.schema import Recipe
 from synthscape.spec.sample import sample_frame
@@ -108,11 +109,23 @@ def resolve_outputs(recipe: Recipe, job: RenderJob) -> tuple[tuple[str, ...], fr
                "disparity": "a stereo rig (rig: {preset: kitti_stereo} or rig: {stereo: {baseline: 0.54}})"}
     if requested is None:
         outputs = tuple(name for name in DEFAULT_OUTPUTS if available.get(name, True))
+    outputs = check_lens_outputs(recipe.camera.distortion, outputs, source, str(job.recipe_path), requested is None)
     for index, name in enumerate(outputs):
         if not available.get(name, True):
             raise SynthscapeError(f"{source}[{index}]: {name!r} needs {missing[name]} in the recipe; "
                                   f"add it or drop {name!r}")
+    if "bop" in outputs:
+        warn_randomized_bop_scales(recipe, job.recipe_path)
     return outputs, output_needs(outputs)
+
+
+def warn_randomized_bop_scales(recipe: Recipe, source: str) -> None:
+    """BOP models are rigid and fixed-size: a randomized scale makes every instance its own model."""
+    for index, group in enumerate(recipe.objects):
+        if group.scale.fixed_values() is None:
+            log.warning("%s: objects[%d].scale is randomized: BOP models are rigid, so each object of the "
+                        "%r group becomes its own model in bop/models (give a constant scale, or a choice "
+                        "of a few, to share models across instances)", source, index, group.category)
 
 
 def camera_needs(plan: RunPlan) -> frozenset[str]:

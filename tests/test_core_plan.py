@@ -110,3 +110,11 @@ def test_a_render_too_large_for_this_machine_is_refused_before_anything_is_writt
     with pytest.raises(SynthscapeError, match=r"--resolution.*lower the resolution"):
         render_dataset(RenderJob(MINIMAL, out, frames=1, resolution=(16384, 16384)), renderer_factory=FakeRenderer)
     assert not out.exists()
+
+
+def test_bop_with_a_randomized_scale_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="synthscape.pipeline"):
+        plan_run(RenderJob(MINIMAL, tmp_path, outputs=("rgb", "bop")))
+    assert "objects[0].scale is randomized" in caplog.text and "objects[2]" not in caplog.text  # cone: 0.2

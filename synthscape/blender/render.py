@@ -20,6 +20,7 @@ import numpy as np
 from synthscape.blender.device import DeviceInfo, select_device
 from synthscape.blender.distortion import distort_buffers
 from synthscape.blender.mesh_export import export_scene_mesh
+from synthscape.blender.optics import render_with_sharp_labels
 from synthscape.blender.scene_builder import build_scene, clear_frame, configure_render
 from synthscape.buffers import FrameBuffers
 from synthscape.io.images import read_exr
@@ -67,9 +68,11 @@ class CyclesRenderer:
         self._tmp = Path(tempfile.mkdtemp(prefix="synthscape_render_"))
         self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmp, True)
         self.last_render_seconds = 0.0
-        """Wall time of the last ``bpy.ops.render.render`` call alone, seconds."""
+        """Wall time of the last frame's ``bpy.ops.render.render`` calls alone, seconds (two with
+        motion blur or depth of field: the effects, then the sharp labels)."""
         self.last_render_span = (0.0, 0.0)
-        """``time.perf_counter()`` at the start and end of the last ``bpy.ops.render.render`` call."""
+        """``time.perf_counter()`` at the start and end of the frame's ``bpy.ops.render.render`` calls."""
+        self._frame_start: float | None = None
 
     def build(self, spec: SceneSpec) -> dict[str, int]:
         """Clear the previous frame and realize ``spec`` in the scene, without rendering.
@@ -93,23 +96,35 @@ class CyclesRenderer:
         instance_of = self.build(rendered)
         path = self._tmp / f"frame_{spec.frame_index:06d}.exr"
         self._scene.render.filepath = str(path)
-        with _silenced_stdout(self._quiet):
-            start = time.perf_counter()
-            bpy.ops.render.render(write_still=True)
-            end = time.perf_counter()
-        self.last_render_span = (start, end)
-        self.last_render_seconds = end - start
+        self.last_render_seconds, self._frame_start = 0.0, None
+        passes = render_with_sharp_labels(self._scene, rendered, lambda: self._render_passes(path))
         LOG.debug("frame %d rendered on %s in %.3f s", spec.frame_index,
                   self.device.backend, self.last_render_seconds)
-        try:
-            buffers = distort_buffers(spec.camera, rendered.camera, buffers_from_exr(read_exr(path)))
-        finally:
-            path.unlink(missing_ok=True)
+        buffers = distort_buffers(spec.camera, rendered.camera, passes)
         if spec.wants_scene_mesh():
             depsgraph = bpy.context.evaluated_depsgraph_get()
             mesh = export_scene_mesh(depsgraph, instance_of=lambda ob: instance_of.get(ob.name))
             buffers = dataclasses.replace(buffers, mesh=mesh)
         return buffers
+
+    def _render_passes(self, path: Path) -> FrameBuffers:
+        """One ``bpy.ops.render.render`` of the scene as it is set now, read back from ``path``.
+
+        Adds to the frame's :attr:`last_render_seconds`; :attr:`last_render_span` runs from the
+        frame's first render call to the end of this one.
+        """
+        with _silenced_stdout(self._quiet):
+            start = time.perf_counter()
+            bpy.ops.render.render(write_still=True)
+            end = time.perf_counter()
+        if self._frame_start is None:
+            self._frame_start = start
+        self.last_render_span = (self._frame_start, end)
+        self.last_render_seconds += end - start
+        try:
+            return buffers_from_exr(read_exr(path))
+        finally:
+            path.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Remove the last frame's datablocks and the temporary folder."""

@@ -10,6 +10,7 @@ from synthscape.blender import compat
 from synthscape.blender.camera import build_camera
 from synthscape.blender.lights import build_light, build_world
 from synthscape.blender.objects import REUSABLE, build_ground, build_object
+from synthscape.blender.optics import apply_optics
 from synthscape.blender.primitives import TAG, shared_primitive_meshes
 from synthscape.spec.scene_spec import RenderSpec, SceneSpec
 
@@ -111,15 +112,17 @@ def build_scene(spec: SceneSpec, scene: bpy.types.Scene,
     apply_render_spec(scene, spec.render)
     reuse = _reuse_plan(spec, reusable or {})
     instance_of: dict[str, int] = {}
+    by_instance: dict[int, bpy.types.Object] = {}
     if spec.ground is not None:
         instance_of[build_ground(spec.ground).name] = 0
     for object_spec in spec.objects:
         obj = build_object(object_spec, reuse.get(object_spec.instance_id))
         instance_of[obj.name] = object_spec.instance_id
+        by_instance[object_spec.instance_id] = obj
     for index, light in enumerate(spec.lights):
         build_light(light, f"light_{index:03d}")
     build_world(spec.world, scene)
-    build_camera(spec.camera, scene)
+    apply_optics(scene, spec, build_camera(spec.camera, scene), by_instance)
     return instance_of
 
 

@@ -25,7 +25,7 @@ class SensorModel:
     max_range: float
     """Farthest return, metres."""
     rotation_hz: float
-    """Revolutions per second (kept for metadata; the sweep is simulated as instantaneous)."""
+    """Revolutions per second: sets each point's firing time within the sweep."""
     range_noise_std: float
     """Gaussian range accuracy (1 sigma), metres."""
 

@@ -266,6 +266,9 @@ def write_kitti_frame(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers:
     """
     out = Path(out_dir)
     root, name = out / "kitti" / "training", f"{spec.frame_index:06d}"
+    if spec.camera.distortion_model != "none" and any(spec.camera.distortion):  # refused at plan time
+        raise ValueError(f"frame {spec.frame_index}: KITTI needs a rectified pinhole camera, but camera "
+                         f"{spec.camera.name!r} has {spec.camera.distortion_model} distortion")
     labels = kitti_labels(spec, buffers, min_height_px)
     paths = [_write_image(root / "image_2" / f"{name}.png", out, spec.frame_index, buffers),
              write_text_atomic(root / "label_2" / f"{name}.txt", label_file_text(labels)),
