@@ -2,7 +2,9 @@
 
 Run: ``python bench/bench_lidar.py [--repeat 5] [--no-blender]``. Prints the time to export
 triangles from Blender, build the Open3D (Embree) scene, cast, simulate (cast + noise +
-labels), write the files, the total, rays/s, and the BVHTree fallback for comparison.
+labels), write the files, the total, rays/s, and the BVHTree fallback for comparison; then the
+same sweep with dual returns (7 sub-rays per beam), with motion skew, and the PCD and nuScenes
+writers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from synthscape.buffers import SceneMesh
 from synthscape.lidar import (LidarRecipe, sample_lidar_spec, sensor_rays, simulate_lidar,
                               write_lidar_frame)
 from synthscape.lidar.demo import street_spec
+from synthscape.lidar.io import scan_to_nuscenes, scan_to_pcd
 from synthscape.lidar.mesh import scene_mesh_from_spec
 from synthscape.lidar.raycast import Open3DRaycaster
 
@@ -99,6 +102,7 @@ def main() -> None:
         print(f"{name:<58s} {seconds * 1000:9.1f} ms")
     print(f"{'rays/s (cast)':<58s} {len(dirs) / cast_s:12.3e}")
     print(f"{'points returned':<58s} {len(scan):9d}")
+    _realism_rows(spec, mesh, backend, i2c, args.repeat)
     if not args.no_blender:
         from synthscape.blender.bvh_raycast import BVHRaycaster
         bvh_build, bvh = _best(lambda: BVHRaycaster(mesh), 1)
@@ -106,6 +110,27 @@ def main() -> None:
         print(f"{'BVHTree fallback: build':<58s} {bvh_build * 1000:9.1f} ms")
         print(f"{'BVHTree fallback: cast':<58s} {bvh_cast * 1000:9.1f} ms "
               f"({len(dirs) / bvh_cast:.3e} rays/s)")
+
+
+def _realism_rows(spec, mesh: SceneMesh, backend: Open3DRaycaster, i2c: dict[int, int],
+                  repeat: int) -> None:
+    """Time the sweep with dual returns (and with motion skew), and the PCD / nuScenes writers."""
+    rows = []
+    for label, recipe in (("simulate, dual returns (7 sub-rays per beam)",
+                           LidarRecipe(preset="hdl64e", returns={"mode": "dual"})),
+                          ("simulate, dual returns + motion skew (10 m/s)",
+                           LidarRecipe(preset="hdl64e", returns={"mode": "dual"},
+                                       rig_velocity=(10.0, 0.0, 0.0)))):
+        lidar = sample_lidar_spec(recipe, spec.camera.world_to_camera)
+        seconds, scan = _best(lambda lidar=lidar: simulate_lidar(
+            mesh, lidar, np.random.default_rng(0), i2c, backend=backend), repeat)
+        rows.append((label, seconds))
+    second = int((scan.return_type == 1).sum())
+    rows += [("scan to PCD bytes", _best(lambda: scan_to_pcd(scan), repeat)[0]),
+             ("scan to nuScenes .pcd.bin bytes", _best(lambda: scan_to_nuscenes(scan), repeat)[0])]
+    for name, seconds in rows:
+        print(f"{name:<58s} {seconds * 1000:9.1f} ms")
+    print(f"{'points returned (dual), of which second returns':<58s} {len(scan):9d} {second:7d}")
 
 
 if __name__ == "__main__":

@@ -54,8 +54,9 @@ class LidarScan:
         time: (N,) float32 firing time of the return, seconds since the start of the sweep
             (``0 .. 1 / rotation_hz``); None = unknown.
         return_type: (N,) uint8 which echo of its beam a point is: 0 the strongest (the only
-            one of a single-return beam), 1 the last when it differs from the strongest (dual
-            returns); None = all 0.
+            one of a single-return beam), 1 the other echo of a dual-return beam: the last, or
+            the second strongest when the last is the strongest (as Hesai and Velodyne report
+            dual returns); None = all 0.
     """
 
     points: np.ndarray

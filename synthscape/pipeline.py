@@ -104,8 +104,10 @@ def resolve_outputs(recipe: Recipe, job: RenderJob) -> tuple[tuple[str, ...], fr
     outputs = check_outputs(requested, source)
     kitti = any(c.kitti_type for c in resolve_categories(recipe, job.recipe_path))
     stereo = recipe.rig is not None and recipe.rig.stereo_pair() is not None
-    available = {"lidar": recipe.lidar is not None, "kitti": kitti, "disparity": stereo}
+    available = {"lidar": recipe.lidar is not None, "kitti": kitti, "disparity": stereo,
+                 "lidar_pcd": recipe.lidar is not None, "lidar_nuscenes": recipe.lidar is not None}
     missing = {"lidar": "a lidar: section", "kitti": "a category with a kitti_type",
+               "lidar_pcd": "a lidar: section", "lidar_nuscenes": "a lidar: section",
                "disparity": "a stereo rig (rig: {preset: kitti_stereo} or rig: {stereo: {baseline: 0.54}})"}
     if requested is None:
         outputs = tuple(name for name in DEFAULT_OUTPUTS if available.get(name, True))

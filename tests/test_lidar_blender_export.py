@@ -55,3 +55,32 @@ def test_export_scene_mesh_matches_object_geometry():
     # a ray straight down onto the car's roof hits it at the top face (z = 1.5)
     hits = Open3DRaycaster(mesh).cast(np.array([1.0, 8.0, 10.0]), np.array([[0, 0, -1.0]]))
     assert hits.t[0] == pytest.approx(8.5, abs=1e-4) and hits.instance(mesh)[0] == 7
+
+
+def test_exported_mesh_carries_the_materials_lidar_optics():
+    """build_material stores the LiDAR-only fields; export_scene_mesh reads them with metallic and
+    roughness from the Principled BSDF, per object; objects without them get the defaults."""
+    bpy = pytest.importorskip("bpy")
+    from synthscape.blender.materials import build_material
+    from synthscape.blender.mesh_export import export_scene_mesh
+    from synthscape.spec.scene_spec import MaterialSpec
+
+    _build_scene(bpy)
+    bpy.ops.mesh.primitive_cube_add(location=(-4.0, 8.0, 1.0))
+    plate = bpy.context.object
+    plate.name = "plate"
+    spec = MaterialSpec(base_color=(0.2, 0.4, 0.6), metallic=0.7, roughness=0.2,
+                        lidar_reflectivity=0.35, retroreflective=True)
+    plate.data.materials.append(build_material(spec, "plate_material"))
+    ids = {"ground": 0, "car": 7, "plate": 9}
+    mesh = export_scene_mesh(bpy.context.evaluated_depsgraph_get(), instance_of=lambda ob: ids.get(ob.name))
+    on_plate, on_car = mesh.triangle_instance == 9, mesh.triangle_instance == 7
+    np.testing.assert_allclose(mesh.triangle_metallic[on_plate], 0.7, atol=1e-6)
+    np.testing.assert_allclose(mesh.triangle_roughness[on_plate], 0.2, atol=1e-6)
+    np.testing.assert_allclose(mesh.triangle_lidar_reflectivity[on_plate], 0.35, atol=1e-6)
+    assert np.all(mesh.triangle_retroreflective[on_plate])
+    np.testing.assert_allclose(mesh.triangle_reflectivity[on_plate], 0.2126 * 0.2 + 0.7152 * 0.4 + 0.0722 * 0.6,
+                               atol=1e-5)
+    assert not np.any(mesh.triangle_retroreflective[~on_plate])
+    assert np.all(np.isnan(mesh.triangle_lidar_reflectivity[~on_plate]))
+    np.testing.assert_allclose(mesh.triangle_metallic[on_car], 0.0)

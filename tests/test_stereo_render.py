@@ -10,7 +10,7 @@ import pykitti.utils
 import pytest
 import yaml
 
-from synthscape.io.images import read_png
+from synthscape.io.images import read_exr, read_png
 from synthscape.lidar.mesh import object_to_world
 from synthscape.pipeline import render_dataset
 from synthscape.plan import RenderJob
@@ -68,7 +68,8 @@ def test_p3_projects_object_points_onto_the_right_instance_map(stereo_dataset) -
         for name, projection in (("P3", p3), ("P2", p2)):
             px = np.hstack([cam, np.ones((len(cam), 1))]) @ projection.T
             uv = px[:, :2] / px[:, 2:]
-            inside = (uv[:, 0] >= 1) & (uv[:, 0] < right.shape[1] - 1) & (uv[:, 1] >= 1) & (uv[:, 1] < right.shape[0] - 1)
+            inside = ((uv[:, 0] >= 1) & (uv[:, 0] < right.shape[1] - 1)
+                      & (uv[:, 1] >= 1) & (uv[:, 1] < right.shape[0] - 1))
             hits[name] += sum(_window_has(right, u, v, obj.instance_id) for u, v in uv[inside])
             tested += int(inside.sum()) if name == "P3" else 0
     assert tested >= 9
@@ -83,10 +84,10 @@ def test_disparity_is_the_pixel_shift_between_the_views(stereo_dataset) -> None:
     disp = decode_kitti_disparity(read_png(out / "disparity" / "000000.png"))
     np.testing.assert_array_equal(read_png(out / "disparity" / "000000.png"),
                                   read_png(out / "kitti" / "training" / "disp_occ_0" / "000000.png"))
-    depth = np.asarray(read_png(out / "depth" / "000000.png"))
+    depth = read_exr(out / "depth" / "000000.exr")["Z"]
+    assert ((disp == -1) == ~np.isfinite(depth)).all()  # invalid exactly where no surface was hit
     left = np.asarray(read_png(out / "instance" / "000000.png"))
     right = np.asarray(read_png(out / "cameras" / "right" / "instance" / "000000.png"))
-    assert (disp[depth == 0] == -1).all() if (depth == 0).any() else True
     K = np.asarray(spec.camera.K)
     left_c2w = np.linalg.inv(np.asarray(spec.camera.world_to_camera))
     r_w2c = np.asarray(pair.right.world_to_camera)
@@ -111,7 +112,7 @@ def test_disparity_is_the_pixel_shift_between_the_views(stereo_dataset) -> None:
 
 
 def test_disparity_warps_the_left_masks_onto_the_right_view(stereo_dataset) -> None:
-    out, spec = stereo_dataset
+    out, _ = stereo_dataset
     disp = decode_kitti_disparity(read_png(out / "disparity" / "000000.png"))
     left = np.asarray(read_png(out / "instance" / "000000.png"))
     right = np.asarray(read_png(out / "cameras" / "right" / "instance" / "000000.png"))

@@ -10,6 +10,7 @@ import pykitti.utils
 import pytest
 import yaml
 
+from synthscape.batch.fake_renderer import FakeRenderer
 from synthscape.buffers import FrameBuffers
 from synthscape.errors import RecipeError, SynthscapeError
 from synthscape.io.images import read_png
@@ -19,11 +20,15 @@ from synthscape.recipe.rig import RigRecipe
 from synthscape.spec.rig import stereo_pair
 from synthscape.spec.sample import sample_frame
 from synthscape.spec.scene_spec import spec_from_dict, spec_to_dict
-from synthscape.writers.disparity import (decode_kitti_disparity, disparity_from_depth, encode_kitti_disparity,
-                                          write_disparity)
+from synthscape.writers.disparity import (
+    decode_kitti_disparity,
+    disparity_from_depth,
+    encode_kitti_disparity,
+    write_disparity,
+)
 from synthscape.writers.kitti import kitti_calib, write_kitti_frame
 from synthscape.writers.meta import spec_from_meta
-from tests.batch_support import FAKE, MINIMAL
+from tests.batch_support import MINIMAL
 
 KITTI_CATEGORIES = [{"name": "box", "kitti_type": "Car"}, {"name": "ball", "kitti_type": "Pedestrian"},
                     {"name": "cone", "kitti_type": "Cyclist"}]
@@ -150,10 +155,9 @@ def test_kitti_writes_image_3_p3_and_disparity_from_the_right_buffers(tmp_path: 
 
 
 def test_pipeline_writes_the_right_view_and_pykitti_reads_the_stereo_pair(tmp_path: Path) -> None:
-    import importlib
+    def factory(device: str) -> FakeRenderer:
+        return FakeRenderer()
 
-    module, cls = FAKE.split(":")
-    factory = lambda device: getattr(importlib.import_module(module), cls)()  # noqa: E731
     recipe = _recipe(tmp_path, {"preset": "kitti_stereo"}, categories=KITTI_CATEGORIES,
                      outputs=["rgb", "depth", "instance", "meta", "kitti", "disparity"])
     out = tmp_path / "ds"
@@ -173,3 +177,14 @@ def test_pipeline_writes_the_right_view_and_pykitti_reads_the_stereo_pair(tmp_pa
     assert depth.dtype == np.uint16 and (depth > 0).any() and (depth == 0).any()
     assert sorted(p.name for p in (out / "kitti" / "ImageSets").iterdir()) == [
         "test.txt", "train.txt", "trainval.txt", "val.txt"]
+
+
+def test_stereo_with_a_distorted_main_camera_is_refused(tmp_path: Path) -> None:
+    data = yaml.safe_load(Path(MINIMAL).read_text())
+    data["camera"]["distortion"] = {"k1": -0.1}
+    data["rig"] = {"preset": "kitti_stereo"}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(RecipeError, match="camera.distortion") as err:
+        plan_run(RenderJob(str(path), tmp_path / "out"))
+    assert "bad.yaml" in str(err.value) and "rig.stereo" in str(err.value)

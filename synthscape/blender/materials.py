@@ -98,6 +98,9 @@ def set_material_values(material: bpy.types.Material, spec: MaterialSpec, object
         factor = next(s for s in nodes["synthscape_noise_mix"].inputs if s.name == "Factor" and s.type == "VALUE")
         _set(factor, min(max(spec.noise_strength, 0.0), 1.0))
     material.diffuse_color = (*spec.base_color, 1.0)
+    # LiDAR-only optics, read by mesh_export.material_optics (-1 = no reflectivity override).
+    material["synthscape_lidar_reflectivity"] = -1.0 if spec.lidar_reflectivity is None else float(spec.lidar_reflectivity)
+    material["synthscape_retroreflective"] = bool(spec.retroreflective)
 
 
 def _set(socket: bpy.types.NodeSocket, value: float | tuple[float, ...]) -> None:

@@ -8,21 +8,29 @@ Blender even without Open3D.
 Usage from the renderer, after the scene is built and before/after rendering::
 
     depsgraph = bpy.context.evaluated_depsgraph_get()
-    mesh = export_scene_mesh(depsgraph, instance_of=lambda ob: ids.get(ob.name),
-                             reflectivity_of=material_reflectivity)
+    mesh = export_scene_mesh(depsgraph, instance_of=lambda ob: ids.get(ob.name))
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import bpy
 import numpy as np
 
 from synthscape.blender import bvh_raycast  # noqa: F401  (registers the BVHTree ray caster)
 from synthscape.buffers import SceneMesh
+from synthscape.lidar.mesh import SurfaceOptics, luminance, merge_meshes, optics_mesh
 
 GEOMETRY_TYPES = frozenset({"MESH", "CURVE", "SURFACE", "META", "FONT"})
+
+
+def _principled(material: bpy.types.Material) -> bpy.types.Node | None:
+    """The material's first Principled BSDF node, or None."""
+    if material.node_tree is None:
+        return None
+    return next((n for n in material.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
 
 
 def material_reflectivity(obj: bpy.types.Object) -> float:
@@ -34,14 +42,30 @@ def material_reflectivity(obj: bpy.types.Object) -> float:
     material = obj.active_material
     if material is None:
         return 0.5
+    bsdf = _principled(material)
     color = tuple(material.diffuse_color)[:3]
-    if material.node_tree is not None:
-        for node in material.node_tree.nodes:
-            if node.type == "BSDF_PRINCIPLED":
-                color = tuple(node.inputs["Base Color"].default_value)[:3]
-                break
-    r, g, b = color
-    return float(np.clip(0.2126 * r + 0.7152 * g + 0.0722 * b, 0.0, 1.0))
+    if bsdf is not None:
+        color = tuple(bsdf.inputs["Base Color"].default_value)[:3]
+    return luminance(color)
+
+
+def material_optics(obj: bpy.types.Object) -> SurfaceOptics:
+    """The LiDAR optics of the object's first material (a grey dielectric if it has none).
+
+    Base colour, ``Metallic`` and ``Roughness`` come from the Principled BSDF; the override and
+    the retro-reflective flag from the custom properties ``synthscape_lidar_reflectivity``
+    (< 0 = none) and ``synthscape_retroreflective`` that :mod:`synthscape.blender.materials` sets.
+    """
+    material = obj.active_material
+    if material is None:
+        return SurfaceOptics(0.5)
+    bsdf = _principled(material)
+    metallic = float(bsdf.inputs["Metallic"].default_value) if bsdf is not None else 0.0
+    roughness = float(bsdf.inputs["Roughness"].default_value) if bsdf is not None else 0.5
+    override = float(material.get("synthscape_lidar_reflectivity", -1.0))
+    return SurfaceOptics(material_reflectivity(obj), metallic, roughness,
+                         override if override >= 0.0 else None,
+                         bool(material.get("synthscape_retroreflective", False)))
 
 
 def local_mesh_arrays(obj_eval: bpy.types.Object) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +92,8 @@ def _object_triangles(obj_eval: bpy.types.Object) -> tuple[np.ndarray, np.ndarra
 
 def export_scene_mesh(depsgraph: bpy.types.Depsgraph,
                       instance_of: Callable[[bpy.types.Object], int | None],
-                      reflectivity_of: Callable[[bpy.types.Object], float] = material_reflectivity
+                      reflectivity_of: Callable[[bpy.types.Object], float] | None = None,
+                      optics_of: Callable[[bpy.types.Object], SurfaceOptics] = material_optics
                       ) -> SceneMesh:
     """Triangulate every renderable geometry object of the evaluated scene, in world space.
 
@@ -76,13 +101,17 @@ def export_scene_mesh(depsgraph: bpy.types.Depsgraph,
         depsgraph: ``bpy.context.evaluated_depsgraph_get()`` (modifiers applied).
         instance_of: called with each *original* object; returns its instance id
             (0 = ground/background) or None to leave the object out.
-        reflectivity_of: called with each original object; diffuse reflectivity in [0, 1].
+        reflectivity_of: called with each original object; diffuse reflectivity in [0, 1]
+            (replaces the one ``optics_of`` gives); None = keep it.
+        optics_of: called with each original object; its LiDAR optics (base-colour luminance,
+            metallic, roughness, reflectivity override, retro-reflective flag).
 
     Returns:
-        The merged :class:`SceneMesh` (objects in depsgraph order). Objects hidden from the
-        render and collection/particle instances are not exported.
+        The merged :class:`SceneMesh` (objects in depsgraph order), with every per-triangle
+        optics field. Objects hidden from the render and collection/particle instances are
+        not exported.
     """
-    verts, tris, inst, refl, offset = [], [], [], [], 0
+    parts = []
     for obj_eval in depsgraph.objects:
         original = obj_eval.original
         if obj_eval.type not in GEOMETRY_TYPES or original.hide_render:
@@ -93,13 +122,11 @@ def export_scene_mesh(depsgraph: bpy.types.Depsgraph,
         v, t = _object_triangles(obj_eval)
         if len(t) == 0:
             continue
-        verts.append(v)
-        tris.append(t + offset)
-        inst.append(np.full(len(t), instance_id, dtype=np.uint16))
-        refl.append(np.full(len(t), reflectivity_of(original), dtype=np.float32))
-        offset += len(v)
-    if not tris:
+        optics = optics_of(original)
+        if reflectivity_of is not None:
+            optics = replace(optics, reflectivity=float(reflectivity_of(original)))
+        parts.append(optics_mesh(v, t, instance_id, optics))
+    if not parts:
         return SceneMesh(np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32),
                          np.zeros(0, np.uint16), np.zeros(0, np.float32))
-    return SceneMesh(np.concatenate(verts), np.concatenate(tris), np.concatenate(inst),
-                     np.concatenate(refl))
+    return merge_meshes(parts)

@@ -30,7 +30,8 @@ def clear_motion(scene: bpy.types.Scene) -> None:
         if obj.animation_data is not None:
             obj.animation_data_clear()
     scene.render.use_motion_blur = False
-    scene.frame_set(FRAME)
+    if scene.frame_current != FRAME:
+        scene.frame_set(FRAME)
 
 
 def _fcurves(obj: bpy.types.Object) -> Iterator[bpy.types.FCurve]:

@@ -69,3 +69,53 @@ def write_lidar_frame(out_dir: str | os.PathLike[str], frame_index: int, scan: L
     if write_ply:
         paths.append(write_scan_ply(base.with_suffix(".ply"), scan))
     return paths
+
+
+PCD_FIELDS = (("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("intensity", "<f4"), ("ring", "<u2"),
+              ("time", "<f4"), ("return_type", "<u1"), ("semantic", "<u2"), ("instance", "<u2"))
+"""Fields of ``lidar/NNNNNN.pcd`` (PCD v0.7, binary), in file order: ``time`` in seconds since
+the sweep's start, ``return_type`` 0 strongest / 1 last (:class:`~synthscape.buffers.LidarScan`)."""
+_PCD_TYPES = {"f": "F", "u": "U", "i": "I"}
+
+
+def _scan_columns(scan: LidarScan) -> dict[str, np.ndarray]:
+    """Every per-point column of a scan (time and return type 0 when the scan has none)."""
+    zeros = np.zeros(len(scan))
+    return {"x": scan.points[:, 0], "y": scan.points[:, 1], "z": scan.points[:, 2],
+            "intensity": scan.intensity, "ring": scan.ring,
+            "time": zeros if scan.time is None else scan.time,
+            "return_type": zeros if scan.return_type is None else scan.return_type,
+            "semantic": scan.semantic, "instance": scan.instance}
+
+
+def scan_to_pcd(scan: LidarScan) -> bytes:
+    """Binary PCD v0.7 bytes (PCL, Open3D, CloudCompare) with the fields of :data:`PCD_FIELDS`."""
+    dtype = np.dtype(list(PCD_FIELDS))
+    rows = np.empty(len(scan), dtype=dtype)
+    for name, column in _scan_columns(scan).items():
+        rows[name] = column
+    names = [name for name, _ in PCD_FIELDS]
+    kinds = [np.dtype(t) for _, t in PCD_FIELDS]
+    header = ["# .PCD v0.7 - Point Cloud Data file format (synthscape LiDAR scan)", "VERSION 0.7",
+              "FIELDS " + " ".join(names), "SIZE " + " ".join(str(k.itemsize) for k in kinds),
+              "TYPE " + " ".join(_PCD_TYPES[k.kind] for k in kinds),
+              "COUNT " + " ".join("1" for _ in kinds), f"WIDTH {len(scan)}", "HEIGHT 1",
+              "VIEWPOINT 0 0 0 1 0 0 0", f"POINTS {len(scan)}", "DATA binary", ""]
+    return "\n".join(header).encode("ascii") + rows.tobytes()
+
+
+NUSCENES_INTENSITY_SCALE = 255.0
+"""nuScenes ``.pcd.bin`` intensities are 0..255 (the scan's are 0..1)."""
+
+
+def scan_to_nuscenes(scan: LidarScan) -> bytes:
+    """nuScenes-style ``.pcd.bin`` bytes: (N, 5) little-endian float32 x, y, z, intensity
+    (0..255, as nuScenes), ring index -- what ``LidarPointCloud.from_file`` reads."""
+    rows = np.stack([scan.points[:, 0], scan.points[:, 1], scan.points[:, 2],
+                     scan.intensity * NUSCENES_INTENSITY_SCALE, scan.ring], axis=1)
+    return np.ascontiguousarray(rows, dtype="<f4").tobytes()
+
+
+def read_nuscenes(path: str | os.PathLike[str]) -> np.ndarray:
+    """(N, 5) float32 x, y, z, intensity, ring of a nuScenes-style ``.pcd.bin`` file."""
+    return np.fromfile(path, dtype="<f4").reshape(-1, 5)

@@ -64,11 +64,23 @@ class Echoes:
         """(B,) index of the farthest echo (0 for beams without one)."""
         return np.argmax(np.where(np.isfinite(self.range), self.range, -np.inf), axis=1)
 
+    def second(self) -> np.ndarray:
+        """(B,) index of the echo a dual-return sensor reports besides the strongest: the last,
+        or the second strongest when the last is the strongest (Hesai's and Velodyne's rule);
+        an index whose ``range`` is ``inf`` where the beam has a single echo."""
+        strongest, last = self.strongest(), self.last()
+        rows = np.arange(len(strongest))
+        others = np.where(np.isfinite(self.range), self.strength, -1.0)
+        others[rows, strongest] = -2.0
+        runner_up = np.argmax(others, axis=1)
+        return np.where(last != strongest, last, runner_up)
+
 
 def _same_surface(t: np.ndarray, normals: np.ndarray, points: np.ndarray,
                   min_separation: float) -> np.ndarray:
     """(B, S-1) whether sorted neighbours k, k+1 belong to one echo."""
-    close = np.diff(t, axis=1) < min_separation
+    with np.errstate(invalid="ignore"):  # inf - inf between two misses
+        close = np.diff(t, axis=1) < min_separation
     gap = points[:, 1:] - points[:, :-1]
     n0, n1 = normals[:, :-1], normals[:, 1:]
     coplanar = (np.abs(np.einsum("bsk,bsk->bs", n0, gap)) < PLANE_TOLERANCE_M) \
@@ -80,6 +92,9 @@ def group_echoes(t: np.ndarray, strength: np.ndarray, normals: np.ndarray, point
                  min_separation: float) -> Echoes:
     """Group each beam's sub-ray hits into echoes.
 
+    Beams whose sub-rays all hit within ``min_separation`` of each other (nearly all of them)
+    are one echo; only the others are sorted and split.
+
     Args:
         t: (B, S) sub-ray ranges, ``inf`` for a miss (or a hit the sensor cannot see).
         strength: (B, S) sub-ray returns (0 for a miss).
@@ -90,6 +105,36 @@ def group_echoes(t: np.ndarray, strength: np.ndarray, normals: np.ndarray, point
     Returns:
         Up to S echoes per beam, ordered by range.
     """
+    beams, subs = t.shape
+    finite = np.isfinite(t)
+    with np.errstate(invalid="ignore"):
+        spread = np.where(finite, t, -np.inf).max(axis=1) - np.where(finite, t, np.inf).min(axis=1)
+    simple = finite.all(axis=1) & (spread < min_separation) | ~finite.any(axis=1)
+    out = Echoes(np.full((beams, subs), np.inf), np.zeros((beams, subs)),
+                 np.full((beams, subs), -1, dtype=np.int64))
+    hit = simple & finite.any(axis=1)
+    out.range[hit, 0] = _weighted_range(t[hit], strength[hit], finite[hit])
+    out.strength[hit, 0] = strength[hit].sum(axis=1) / subs
+    out.member[hit, 0] = np.argmax(strength[hit], axis=1)
+    split = np.flatnonzero(~simple)
+    if split.size:
+        part = _split_echoes(t[split], strength[split], normals[split], points[split], min_separation)
+        out.range[split], out.strength[split], out.member[split] = part
+    return out
+
+
+def _weighted_range(t: np.ndarray, strength: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """(B,) strength-weighted mean range of the ``inside`` sub-rays (plain mean if all are 0)."""
+    weight = np.where(inside, strength, 0.0)
+    total = weight.sum(axis=1)
+    t0 = np.where(inside, t, 0.0)
+    plain = t0.sum(axis=1) / np.maximum(inside.sum(axis=1), 1)
+    return np.where(total > 0, (weight * t0).sum(axis=1) / np.where(total > 0, total, 1), plain)
+
+
+def _split_echoes(t: np.ndarray, strength: np.ndarray, normals: np.ndarray, points: np.ndarray,
+                  min_separation: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(range, strength, member), each (B, S): the echoes of beams that may have several."""
     beams, subs = t.shape
     order = np.argsort(t, axis=1, kind="stable")
     take = np.take_along_axis
@@ -104,17 +149,11 @@ def group_echoes(t: np.ndarray, strength: np.ndarray, normals: np.ndarray, point
     for e in range(subs):
         inside = valid & (echo_id == e)
         any_in = inside.any(axis=1)
-        weight = np.where(inside, ss, 0.0)
-        total = weight.sum(axis=1)
-        count = inside.sum(axis=1)
-        mean_t = np.where(total > 0, (weight * np.where(inside, ts, 0)).sum(axis=1)
-                          / np.where(total > 0, total, 1),
-                          np.where(inside, ts, 0).sum(axis=1) / np.maximum(count, 1))
         best = np.argmax(np.where(inside, ss + 1e-9, -1.0), axis=1)
-        out_range[:, e] = np.where(any_in, mean_t, np.inf)
-        out_strength[:, e] = total / subs
+        out_range[:, e] = np.where(any_in, _weighted_range(ts, ss, inside), np.inf)
+        out_strength[:, e] = np.where(inside, ss, 0.0).sum(axis=1) / subs
         out_member[:, e] = np.where(any_in, order[np.arange(beams), best], -1)
-    return Echoes(out_range, out_strength, out_member)
+    return out_range, out_strength, out_member
 
 
-__all__ = ["Echoes", "PLANE_TOLERANCE_M", "footprint_rays", "group_echoes"]
+__all__ = ["PARALLEL_COS", "PLANE_TOLERANCE_M", "Echoes", "footprint_rays", "group_echoes"]

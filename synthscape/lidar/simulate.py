@@ -6,6 +6,7 @@ skew, and a switchable, seeded noise model.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from synthscape.lidar.pose import sensor_from_spec
 from synthscape.lidar.raycast import RaycastBackend, RayHits, default_raycaster
 from synthscape.lidar.reflectance import surface_return
 from synthscape.lidar.returns import footprint_rays, group_echoes
-from synthscape.lidar.sensors import sensor_rays
+from synthscape.lidar.sensors import SensorModel, sensor_rays
 from synthscape.spec.rig import VELO_TO_CAM_AXES
 
 SINGLE_RETURN = {"mode": "single"}
@@ -50,7 +51,8 @@ def firing_times(azimuth: np.ndarray, rotation_hz: float) -> np.ndarray:
     time grows with the azimuth over ``[-pi, pi)``; the sensor faces forward (azimuth 0, the
     camera's instant and the frame's pose) at half the period.
     """
-    return ((np.asarray(azimuth, dtype=np.float64) + np.pi) / (2.0 * np.pi)) / rotation_hz
+    turn = (np.asarray(azimuth, dtype=np.float64) + np.pi) / (2.0 * np.pi)
+    return np.clip(turn, 0.0, np.nextafter(1.0, 0.0)) / rotation_hz
 
 
 def rig_velocity_world(lidar_spec: dict[str, Any]) -> np.ndarray:
@@ -64,14 +66,14 @@ def rig_velocity_world(lidar_spec: dict[str, Any]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Beams:
-    """One return per beam and echo kind: range, strength, hit triangle, normal, kept."""
+    """One echo per beam: range (``inf`` = none), strength (before range attenuation), hit triangle."""
 
     t: np.ndarray
     strength: np.ndarray
     triangle: np.ndarray
 
 
-def _sub_ray_returns(mesh: SceneMesh, hits: RayHits, dirs: np.ndarray, sensor: Any,
+def _sub_ray_returns(mesh: SceneMesh, hits: RayHits, dirs: np.ndarray, sensor: SensorModel,
                      noise: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
     """Ranges (``inf`` where the sensor sees nothing) and material returns of every ray."""
     cos_inc = np.abs(np.einsum("ij,ij->i", hits.normal.astype(np.float64), dirs))
@@ -83,19 +85,40 @@ def _sub_ray_returns(mesh: SceneMesh, hits: RayHits, dirs: np.ndarray, sensor: A
     return np.where(seen, t, np.inf), strength
 
 
+@functools.lru_cache(maxsize=8)
+def _sweep(sensor: SensorModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`sensor_rays` of a sensor, cached (read-only arrays): every frame fires the same rays."""
+    arrays = sensor_rays(sensor)
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
+
+
+@functools.lru_cache(maxsize=8)
+def _sensor_footprint(sensor: SensorModel, half_angle_rad: float, count: int) -> np.ndarray:
+    """(R * count, 3) float32 sub-ray directions of a sweep in the LiDAR frame (cached per sensor)."""
+    rays = footprint_rays(_sweep(sensor)[0], half_angle_rad, count).reshape(-1, 3).astype(np.float32)
+    rays.flags.writeable = False
+    return rays
+
+
 def _cast_beams(mesh: SceneMesh, backend: RaycastBackend, origins: np.ndarray,
-                world_dirs: np.ndarray, sensor: Any, noise: dict[str, float],
+                rotation: np.ndarray, sensor: SensorModel, noise: dict[str, float],
                 returns: dict[str, Any]) -> list[_Beams]:
-    """The echoes each beam reports: one list entry per echo kind (strongest, then last)."""
+    """The echoes each beam reports: one list entry per echo kind (strongest, then the second).
+
+    ``rotation`` is the LiDAR-to-world rotation; ``origins`` (3,) or (R, 3) where each beam fires from.
+    """
+    world_dirs = (_sweep(sensor)[0].astype(np.float64) @ rotation.T).astype(np.float32)
     mode = returns.get("mode", "single")
     if mode == "single":
         hits = backend.cast(origins, world_dirs)
         t, strength = _sub_ray_returns(mesh, hits, world_dirs.astype(np.float64), sensor, noise)
         return [_Beams(t, strength, hits.triangle)]
     subs = int(returns["sub_rays"])
-    rays = footprint_rays(world_dirs, 0.5e-3 * float(returns["divergence_mrad"]), subs)
-    flat = rays.reshape(-1, 3)
-    hits = backend.cast(np.repeat(origins, subs, axis=0), flat.astype(np.float32))
+    local = _sensor_footprint(sensor, 0.5e-3 * float(returns["divergence_mrad"]), subs)
+    flat = (local @ rotation.T).astype(np.float32)
+    hits = backend.cast(origins if origins.ndim == 1 else np.repeat(origins, subs, axis=0), flat)
     t, strength = _sub_ray_returns(mesh, hits, flat, sensor, noise)
     beams = len(world_dirs)
     points = flat * np.where(np.isfinite(t), t, 0.0)[:, None]
@@ -103,16 +126,12 @@ def _cast_beams(mesh: SceneMesh, backend: RaycastBackend, origins: np.ndarray,
                           hits.normal.reshape(beams, subs, 3).astype(np.float64),
                           points.reshape(beams, subs, 3), float(returns["min_separation_m"]))
     picks = {"strongest": [echoes.strongest()], "last": [echoes.last()],
-             "dual": [echoes.strongest(), echoes.last()]}[mode]
-    out, row, first = [], np.arange(beams), None
+             "dual": [echoes.strongest(), echoes.second()]}[mode]
+    out, row = [], np.arange(beams)
     for pick in picks:
-        t_echo = echoes.range[row, pick].copy()
-        if first is not None:
-            t_echo[pick == first] = np.inf  # the last echo is the strongest: one point only
         member = echoes.member[row, pick]
         triangle = np.where(member >= 0, hits.triangle.reshape(beams, subs)[row, np.maximum(member, 0)], -1)
-        out.append(_Beams(t_echo, echoes.strength[row, pick], triangle))
-        first = pick
+        out.append(_Beams(echoes.range[row, pick], echoes.strength[row, pick], triangle))
     return out
 
 
@@ -149,13 +168,14 @@ def simulate_lidar(mesh: SceneMesh, lidar_spec: dict[str, Any], rng: np.random.G
     sensor = sensor_from_spec(lidar_spec)
     noise = lidar_spec["noise"]
     returns = lidar_spec.get("returns", SINGLE_RETURN)
-    dirs, ring, azimuth = sensor_rays(sensor)
+    dirs, ring, azimuth = _sweep(sensor)
     l2w = np.asarray(lidar_spec["lidar_to_world"], dtype=np.float64)
     time = firing_times(azimuth, sensor.rotation_hz)
-    shift = np.outer(time - 0.5 / sensor.rotation_hz, rig_velocity_world(lidar_spec))
-    origins = (l2w[:3, 3] + shift).astype(np.float32)
-    world_dirs = (dirs.astype(np.float64) @ l2w[:3, :3].T).astype(np.float32)
-    echoes = _cast_beams(mesh, backend or default_raycaster(mesh), origins, world_dirs, sensor,
+    velocity = rig_velocity_world(lidar_spec)
+    origins = l2w[:3, 3].astype(np.float32)  # one origin, or where the moving sensor is at each firing
+    if np.any(velocity):
+        origins = (l2w[:3, 3] + np.outer(time - 0.5 / sensor.rotation_hz, velocity)).astype(np.float32)
+    echoes = _cast_beams(mesh, backend or default_raycaster(mesh), origins, l2w[:3, :3], sensor,
                          noise, returns)
     offsets, keep = _draw_noise(rng, len(dirs), noise)
     parts = []

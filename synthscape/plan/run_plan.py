@@ -133,9 +133,8 @@ class RunPlan:
 
 def camera_names(recipe: Recipe) -> tuple[str, ...]:
     """The rig's camera names, main camera first."""
-    rig = getattr(recipe, "rig", None)
-    extra = tuple(c.name for c in rig.all_cameras()) if rig is not None else ()
-    return (recipe.camera.name if hasattr(recipe.camera, "name") else "camera", *extra)
+    extra = tuple(c.name for c in recipe.rig.all_cameras()) if recipe.rig is not None else ()
+    return (recipe.camera.name, *extra)
 
 
 def resolve_plan(recipe: Recipe, recipe_dict: dict[str, Any], job: RenderJob, outputs: Sequence[str],

@@ -78,25 +78,32 @@ class DistortionRecipe(BaseModel):
         return any(self._can_be_nonzero(name) for name in self.coefficient_names())
 
 
+PINHOLE_ONLY_OUTPUTS = ("kitti", "bop", "disparity")
+"""Formats whose camera model is a pinhole ``K`` alone (KITTI ``P2``, BOP ``cam_K``, rectified stereo disparity)."""
+
+
 def check_lens_outputs(distortion: DistortionRecipe | None, outputs: tuple[str, ...], source: str,
                        recipe_path: str, defaulted: bool) -> tuple[str, ...]:
-    """Keep KITTI away from a distorted camera (KITTI's ``P2`` is a rectified pinhole).
+    """Keep pinhole-only formats (:data:`PINHOLE_ONLY_OUTPUTS`) away from a distorted camera.
 
     With the default output set, ``kitti`` is left out (with a warning); asked for explicitly,
-    it is refused.
+    ``kitti``, ``bop`` or ``disparity`` is refused.
 
     Raises:
-        SynthscapeError: ``kitti`` is among the requested outputs and ``camera.distortion`` can be non-zero.
+        SynthscapeError: a pinhole-only format is among the requested outputs and ``camera.distortion``
+            can be non-zero.
     """
-    if distortion is None or not distortion.can_distort() or "kitti" not in outputs:
+    clashing = [name for name in outputs if name in PINHOLE_ONLY_OUTPUTS]
+    if distortion is None or not distortion.can_distort() or not clashing:
         return outputs
     if defaulted:
-        log.warning("%s: camera.distortion is set, so the default outputs leave out 'kitti' (KITTI assumes a "
-                    "rectified pinhole camera)", recipe_path)
-        return tuple(name for name in outputs if name != "kitti")
-    raise SynthscapeError(f"{source}[{outputs.index('kitti')}]: 'kitti' assumes a rectified pinhole camera, but "
-                          f"{recipe_path}: camera.distortion distorts the images; drop 'kitti' from the outputs "
+        log.warning("%s: camera.distortion is set, so the default outputs leave out %s (it assumes a rectified "
+                    "pinhole camera)", recipe_path, ", ".join(clashing))
+        return tuple(name for name in outputs if name not in clashing)
+    name = clashing[0]
+    raise SynthscapeError(f"{source}[{outputs.index(name)}]: {name!r} assumes a rectified pinhole camera, but "
+                          f"{recipe_path}: camera.distortion distorts the images; drop {name!r} from the outputs "
                           "or remove camera.distortion")
 
 
-__all__ = ["DistortionRecipe", "check_lens_outputs"]
+__all__ = ["PINHOLE_ONLY_OUTPUTS", "DistortionRecipe", "check_lens_outputs"]

@@ -53,15 +53,29 @@ VLP32C_ELEVATIONS_DEG: tuple[float, ...] = (
 "VLP-32C User Manual" 63-9325 Rev. C, Table 9-6 "VLP-32C Azimuth Offsets by Elevation"
 (section 9.5, pages 66-67): non-uniform, dense (1/3 deg) around the horizon, -25..+15 deg."""
 
+PANDAR64_ELEVATIONS_DEG: tuple[float, ...] = (
+    14.882, 11.032, 8.059, 5.057, 3.04, 2.028, 1.86, 1.688, 1.522, 1.351, 1.184, 1.013, 0.846, 0.675,
+    0.508, 0.337, 0.169, 0.0, -0.169, -0.337, -0.508, -0.675, -0.845, -1.013, -1.184, -1.351, -1.522,
+    -1.688, -1.86, -2.028, -2.198, -2.365, -2.536, -2.7, -2.873, -3.04, -3.21, -3.375, -3.548, -3.712,
+    -3.884, -4.05, -4.221, -4.385, -4.558, -4.72, -4.892, -5.057, -5.229, -5.391, -5.565, -5.726,
+    -5.898, -6.061, -7.063, -8.059, -9.06, -9.885, -11.032, -12.006, -12.974, -13.93, -18.889, -24.897)
+"""Hesai Pandar64 beam elevations, degrees, channel 1 (top) first: the factory "angle correction"
+defaults Hesai publishes for the Pandar64 (its User's Manual, appendix "Channel Distribution",
+and the same table in Hesai's Apache-2.0 ROS/Apollo driver as ``pandar64_elev_angle_map``):
+-25..+15 deg, 1/6 deg steps around the horizon. Per-unit calibration files refine them."""
+
 PRESETS: dict[str, SensorModel] = {
     "hdl64e": SensorModel("hdl64e", _hdl64e_elevations(), 2048, 0.9, 120.0, 10.0, 0.02),
     "vlp16": SensorModel("vlp16", _uniform(15.0, -15.0, 16), 1800, 0.5, 100.0, 10.0, 0.03),
     "vlp32c": SensorModel("vlp32c", VLP32C_ELEVATIONS_DEG, 1800, 1.0, 200.0, 10.0, 0.03),
+    "pandar64": SensorModel("pandar64", PANDAR64_ELEVATIONS_DEG, 1800, 0.3, 200.0, 10.0, 0.02),
     "os1_64": SensorModel("os1_64", _uniform(22.5, -22.5, 64), 2048, 0.3, 120.0, 10.0, 0.03),
     "os1_128": SensorModel("os1_128", _uniform(22.5, -22.5, 128), 2048, 0.3, 120.0, 10.0, 0.03),
 }
 """Presets. HDL-64E: upper block of 32 beams +2.0..-8.33 deg, lower block -8.83..-24.8 deg
 (KITTI's sensor). VLP-16: -15..+15 deg in 2 deg steps. VLP-32C: Velodyne's published table
 (:data:`VLP32C_ELEVATIONS_DEG`), 0.2 deg azimuth steps at 10 Hz, 200 m, +-3 cm. Ouster
-OS1-64/128: uniform +-22.5 deg. Hesai Pandar64 and Ouster OS1-32 are left out: their beam tables
-were not found in a published source."""
+OS1-64/128: uniform +-22.5 deg. Hesai Pandar64: Hesai's published table
+(:data:`PANDAR64_ELEVATIONS_DEG`), 0.2 deg azimuth steps at 10 Hz, 0.3-200 m, +-2 cm. Ouster OS1-32
+is left out: no published source for its beam angles was found here (Ouster's datasheets give 33.2,
+42.4 or 45 deg fields of view depending on the hardware revision)."""

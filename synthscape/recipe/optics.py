@@ -50,9 +50,11 @@ class DepthOfFieldRecipe(BaseModel):
 
 
 class ExposureRecipe(BaseModel):
-    """Exposure, ISO-like gain and a photon-transfer sensor model, applied to the linear RGB before
-    8-bit quantization: ``e = rgb * 2**ev * full_well_e``, ``Poisson(e)`` clipped at the full well, plus
-    ``Normal(0, read_noise_e)``, times ``gain / full_well_e``."""
+    """Exposure, ISO-like gain, shot and read noise on the linear RGB, before 8-bit quantization.
+
+    Electrons ``e = rgb * 2**ev * full_well_e``; ``Poisson(e)`` clipped at the full well, plus
+    ``Normal(0, read_noise_e)``; output ``e * gain / full_well_e`` (seeded per frame and camera).
+    """
 
     model_config = _CONFIG
 

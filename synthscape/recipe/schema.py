@@ -116,6 +116,12 @@ class MaterialRecipe(RecipeModel):
     generated pool (``source: openai|procedural|folder``, see the textures section)."""
     noise: NoiseRecipe | None = None
     """Procedural noise mixed into the base colour."""
+    lidar_reflectivity: float | None = Field(default=None, ge=0.0, le=1.0)
+    """LiDAR reflectivity in [0, 1] (a Lambertian target of that reflectivity at the sensor's
+    wavelength); None = from base colour, metallic and roughness."""
+    retroreflective: bool = False
+    """Retro-reflective sheeting (signs, number plates): a strong LiDAR return near normal
+    incidence that falls off only weakly with angle."""
 
 
 class CategoryRecipe(RecipeModel):
@@ -355,6 +361,10 @@ class Recipe(RecipeModel):
             cams = [self.camera.name, *(c.name for c in self.rig.all_cameras())]
             if len(set(cams)) != len(cams):
                 raise ValueError(f"camera names must be unique; got {cams}")
+            distortion = self.camera.distortion
+            if self.rig.stereo_pair() is not None and distortion is not None and distortion.can_distort():
+                raise ValueError("rig.stereo / rig.preset makes a rectified pair, but camera.distortion distorts the "
+                                 "main (left) camera; remove camera.distortion or the stereo rig")
         ids = [c.id for c in self.categories if c.id is not None]
         if len(set(ids)) != len(ids):
             raise ValueError("category ids in 'categories' must be unique")

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from synthscape.buffers import FrameBuffers
+from synthscape.sensors.exposure import exposure_updates
 from synthscape.sensors.keypoints import object_keypoints
 from synthscape.sensors.lidar import scan_lidar
 from synthscape.sensors.visibility import RaycasterFactory, object_visibility
@@ -52,7 +53,7 @@ def run_sensors(spec: SceneSpec, buffers: FrameBuffers, needs: Iterable[str] | N
         when there is nothing to add. Fields already set are kept.
     """
     wanted = frozenset(needs) if needs is not None else default_needs(spec)
-    updates: dict[str, Any] = {}
+    updates: dict[str, Any] = dict(exposure_updates(spec, buffers))  # gain and noise on the RGB (optics:)
     if "lidar" in wanted and buffers.lidar is None and spec.lidar and buffers.mesh is not None:
         updates["lidar"] = scan_lidar(spec, buffers, raycaster(buffers.mesh) if raycaster else None)
     if "visibility" in wanted and buffers.visibility is None:

@@ -131,7 +131,12 @@ def undistortion_lookup(camera: CameraSpec) -> np.ndarray | None:
     lens = lens_of(camera)
     if lens is None:
         return None
-    return _lookup(camera.width, camera.height, tuple(tuple(float(v) for v in r) for r in camera.K), lens)
+    return _lookup(camera.width, camera.height, _key(camera.K), lens)
+
+
+def _key(K: object) -> tuple[tuple[float, ...], ...]:
+    """A hashable copy of a 3x3 ``K`` (cache key)."""
+    return tuple(tuple(float(v) for v in row) for row in np.asarray(K, dtype=np.float64))
 
 
 def render_margin(camera: CameraSpec) -> tuple[int, int]:
@@ -165,11 +170,16 @@ def render_camera(camera: CameraSpec) -> CameraSpec:
 def valid_radius(camera: CameraSpec) -> float:
     """Largest normalized radius ``sqrt(x^2 + y^2)`` that the image sees (times a small slack): beyond it
     the polynomial models are extrapolated and may fold back into the image. ``inf`` without distortion."""
-    lookup = undistortion_lookup(camera)
-    if lookup is None:
+    lens = lens_of(camera)
+    if lens is None:
         return math.inf
-    K = np.asarray(camera.K, dtype=np.float64)
-    xy = (lookup.reshape(-1, 2) - K[:2, 2]) / np.diag(K)[:2]
+    return _valid_radius(camera.width, camera.height, _key(camera.K), lens)
+
+
+@functools.lru_cache(maxsize=8)
+def _valid_radius(width: int, height: int, K: tuple[tuple[float, ...], ...], lens: Lens) -> float:
+    k = np.asarray(K, dtype=np.float64)
+    xy = (_lookup(width, height, K, lens).reshape(-1, 2) - k[:2, 2]) / np.diag(k)[:2]
     return float(np.sqrt((xy ** 2).sum(axis=1)).max()) * VALID_RADIUS_SLACK
 
 
@@ -212,8 +222,8 @@ def check_distortion(camera: CameraSpec) -> None:
 
 
 __all__ = ["MODEL_COEFFICIENTS", "DistortionError", "Lens", "check_distortion", "lens_of", "project_camera_points",
-           "project_in_view", "render_camera", "render_margin", "sample_lens", "undistort_pixels", "undistortion_lookup",
-           "valid_radius"]
+           "project_in_view", "render_camera", "render_margin", "sample_lens", "undistort_pixels",
+           "undistortion_lookup", "valid_radius"]
 
 
 def sample_lens(distortion: DistortionRecipe | None, camera: CameraSpec, rng: np.random.Generator,

@@ -149,7 +149,9 @@ def sample_material(material: MaterialRecipe, rng: np.random.Generator,
         noise_strength = float(material.noise.strength.sample(rng))
     return MaterialSpec(base_color=base_color, roughness=roughness, metallic=metallic,
                         texture_path=texture_path, texture_mapping=mapping, texture_source=source,
-                        noise_scale=noise_scale, noise_strength=noise_strength)
+                        noise_scale=noise_scale, noise_strength=noise_strength,
+                        lidar_reflectivity=material.lidar_reflectivity,
+                        retroreflective=material.retroreflective)
 
 
 @dataclass

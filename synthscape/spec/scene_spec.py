@@ -73,6 +73,10 @@ class MaterialSpec:
     """Scale of a procedural noise texture mixed into the base colour; None = off."""
     noise_strength: float = 0.0
     """How much the noise darkens/lightens the base colour, 0..1."""
+    lidar_reflectivity: float | None = None
+    """LiDAR reflectivity override in [0, 1]; None = from base colour, metallic, roughness."""
+    retroreflective: bool = False
+    """Retro-reflective sheeting (signs, plates) for the LiDAR."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from synthscape.writers import meta  # noqa: F401  meta
 from synthscape.writers import coco  # noqa: F401  coco
 from synthscape.writers import lidar  # noqa: F401  lidar (+ SemanticKITTI config)
 from synthscape.writers import kitti  # noqa: F401  kitti
+from synthscape.writers import lidar_pcd  # noqa: F401  lidar_pcd
+from synthscape.writers import lidar_nuscenes  # noqa: F401  lidar_nuscenes
 from synthscape.writers import yolo  # noqa: F401  yolo, yolo_seg
 from synthscape.writers import bop  # noqa: F401  bop
 from synthscape.writers import keypoints  # noqa: F401  coco_keypoints

@@ -69,12 +69,16 @@ def require_stereo(spec: SceneSpec, output: str) -> StereoPair:
     """The frame's stereo pair.
 
     Raises:
-        SynthscapeError: the frame has no stereo rig (the run plan refuses such recipes first).
+        SynthscapeError: the frame has no stereo rig, or a distorted left camera (the run plan
+            refuses such recipes first).
     """
     pair = stereo_pair(spec)
     if pair is None:
         raise SynthscapeError(f"output {output!r} needs a stereo rig: add rig: {{stereo: {{baseline: 0.54}}}} "
                               "or rig: {preset: kitti_stereo} to the recipe")
+    if pair.left.distortion_model != "none" and any(pair.left.distortion):
+        raise SynthscapeError(f"output {output!r}: frame {spec.frame_index}'s left camera {pair.left.name!r} is "
+                              "distorted; a stereo pair must be rectified (the recipe check refuses this first)")
     return pair
 
 
