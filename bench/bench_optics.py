@@ -4,8 +4,8 @@ Frame 0 of ``scenes/street.yaml`` is rendered by Cycles at 1242x375 without opti
 motion blur (cars at 10 m/s, the rig at 12 m/s, 1/60 s shutter), with depth of field
 (f/1.4, focus on the first car) and with both; each effect's frame is its RGB render plus
 the sharp label render (1 sample, effects off), so the time it adds includes that second
-render, which is also reported alone. The sensor model (exposure, gain, shot and read
-noise, numpy) is timed on the frame's RGB. Passes alternate and report medians.
+render, which is also reported alone. The sensor model (exposure, gain, shot and read noise,
+numpy) is timed on the frame's RGB. The variants' order rotates each round; medians.
 
     python bench/bench_optics.py [--samples 4] [--repeat 3] [--device cpu]
 """
@@ -70,8 +70,10 @@ def main() -> None:
     render_only: dict[str, list[float]] = {name: [] for name in variants(spec)}
     labels: list[float] = []
     renderer.render(spec)  # warm-up (kernels, shared meshes)
-    for _ in range(args.repeat):
-        for name, variant in variants(spec).items():
+    for round_index in range(args.repeat):
+        names = list(times)
+        for name in names[round_index % 4:] + names[:round_index % 4]:  # each variant takes every place in turn
+            variant = variants(spec)[name]
             started = time.perf_counter()
             renderer.render(variant)
             times[name].append(time.perf_counter() - started)
