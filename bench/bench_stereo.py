@@ -49,8 +49,7 @@ def _recipe(folder: Path, samples: int) -> Path:
 
 def _mono(spec: SceneSpec) -> SceneSpec:
     """The frame without its right camera and stereo pair (the write step of a mono rig)."""
-    return dataclasses.replace(spec, rig=dataclasses.replace(spec.rig, cameras=()),
-                               extras={k: v for k, v in spec.extras.items() if k != "stereo"})
+    return dataclasses.replace(spec, rig=dataclasses.replace(spec.rig, cameras=(), stereo_right=None))
 
 
 def bench(samples: int, repeat: int) -> dict[str, float]:
@@ -60,7 +59,8 @@ def bench(samples: int, repeat: int) -> dict[str, float]:
     from synthscape.plan import RenderJob
     from synthscape.spec.rig import stereo_pair
     from synthscape.spec.sample import sample_frame
-    from synthscape.writers.disparity import frame_disparity, write_disparity
+    from synthscape.writers.disparity import write_disparity
+    from synthscape.writers.disparity_maps import frame_disparity
 
     folder = Path(tempfile.mkdtemp(prefix="bench_stereo_"))
     try:

@@ -15,7 +15,7 @@ from synthscape.lidar.mesh import object_to_world
 from synthscape.pipeline import render_dataset
 from synthscape.plan import RenderJob
 from synthscape.spec.rig import stereo_pair
-from synthscape.writers.disparity import decode_kitti_disparity
+from synthscape.writers.disparity_maps import decode_kitti_disparity
 from synthscape.writers.meta import spec_from_meta
 from tests.batch_support import MINIMAL
 

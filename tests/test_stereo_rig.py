@@ -20,12 +20,8 @@ from synthscape.recipe.rig import RigRecipe
 from synthscape.spec.rig import stereo_pair
 from synthscape.spec.sample import sample_frame
 from synthscape.spec.scene_spec import spec_from_dict, spec_to_dict
-from synthscape.writers.disparity import (
-    decode_kitti_disparity,
-    disparity_from_depth,
-    encode_kitti_disparity,
-    write_disparity,
-)
+from synthscape.writers.disparity import write_disparity
+from synthscape.writers.disparity_maps import decode_kitti_disparity, disparity_from_depth, encode_kitti_disparity
 from synthscape.writers.kitti import kitti_calib, write_kitti_frame
 from synthscape.writers.meta import spec_from_meta
 from tests.batch_support import MINIMAL
@@ -97,7 +93,7 @@ def test_right_camera_has_the_main_intrinsics_and_a_pure_x_baseline(tmp_path: Pa
 
 def test_no_stereo_keeps_the_nominal_p3(tmp_path: Path) -> None:
     spec = sample_frame(plan_run(RenderJob(_recipe(tmp_path, None), tmp_path / "o")), 0)
-    assert stereo_pair(spec) is None and "stereo" not in spec.extras
+    assert stereo_pair(spec) is None and spec.rig.stereo_right is None
     path = tmp_path / "calib.txt"
     path.write_text(kitti_calib(spec))
     calib = pykitti.utils.read_calib_file(str(path))

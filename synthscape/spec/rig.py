@@ -18,8 +18,6 @@ from synthscape.recipe.rig import RigCameraRecipe, RigRecipe
 from synthscape.spec.camera import euler_xyz_to_matrix, intrinsics
 from synthscape.spec.scene_spec import CameraSpec, LidarSpec, SceneSpec
 
-STEREO_EXTRAS_KEY = "stereo"
-"""``SceneSpec.extras`` key of the stereo pair: ``{"left": NAME, "right": NAME, "baseline_m": B}``."""
 
 VELO_TO_CAM_AXES = np.array([[0.0, -1.0, 0.0],
                              [0.0, 0.0, -1.0],
@@ -56,12 +54,10 @@ def sample_rig_cameras(rig: RigRecipe | None, main: CameraSpec, rng: np.random.G
     return tuple(sample_rig_camera(camera, main, rng) for camera in rig.all_cameras())
 
 
-def stereo_extras(rig: RigRecipe | None, main: CameraSpec) -> dict[str, Any]:
-    """The ``extras`` entry naming the stereo pair (empty without ``rig.stereo`` / ``rig.preset``)."""
+def stereo_right_name(rig: RigRecipe | None) -> str | None:
+    """The name of the stereo right camera (``rig.stereo`` / ``rig.preset``), or None."""
     pair = rig.stereo_pair() if rig is not None else None
-    if pair is None:
-        return {}
-    return {STEREO_EXTRAS_KEY: {"left": main.name, "right": pair.name, "baseline_m": float(pair.baseline)}}
+    return pair.name if pair is not None else None
 
 
 @dataclass(frozen=True)
@@ -89,14 +85,15 @@ class StereoPair:
 
 
 def stereo_pair(spec: SceneSpec) -> StereoPair | None:
-    """The frame's stereo pair (the main camera is the left one), or None without a stereo rig."""
-    entry = spec.extras.get(STEREO_EXTRAS_KEY)
-    if not entry:
+    """The frame's stereo pair (the main camera is the left one), or None without a stereo rig.
+
+    None too for a further camera's own view (:meth:`SceneSpec.view`): it is not a left camera.
+    """
+    name = spec.rig.stereo_right
+    right = next((c for c in spec.rig.cameras if c.name == name), None) if name else None
+    if right is None or right is spec.camera:
         return None
-    right = next((c for c in spec.rig.cameras if c.name == entry["right"]), None)
-    if right is None or spec.camera.name != entry["left"]:
-        return None
-    return StereoPair(left=spec.camera, right=right, baseline_m=float(entry["baseline_m"]))
+    return StereoPair(left=spec.camera, right=right, baseline_m=float(right.camera_to_rig[0][3]))
 
 
 def lidar_to_camera_matrix(offset: Sequence[float], rotation_deg: Sequence[float]) -> np.ndarray:

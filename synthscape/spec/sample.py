@@ -36,7 +36,7 @@ from synthscape.spec.colors import kelvin_to_linear_rgb
 from synthscape.spec.lens import DistortionError, sample_lens
 from synthscape.spec.optics import OpticsSpec, sample_optics
 from synthscape.spec.placement import Footprint, footprint_radius, place_footprint
-from synthscape.spec.rig import sample_lidars, sample_rig_cameras, stereo_extras
+from synthscape.spec.rig import sample_lidars, sample_rig_cameras, stereo_right_name
 from synthscape.spec.scene_spec import (
     CameraSpec,
     CategorySpec,
@@ -193,8 +193,7 @@ def stage_rig(draft: FrameDraft) -> None:
     assert draft.camera is not None
     recipe = draft.plan.recipe
     draft.rig = RigSpec(cameras=sample_rig_cameras(recipe.rig, draft.camera, draft.rng("rig")),
-                        lidars=sample_lidars(recipe.lidar, draft.camera))
-    draft.extras.update(stereo_extras(recipe.rig, draft.camera))
+                        lidars=sample_lidars(recipe.lidar, draft.camera), stereo_right=stereo_right_name(recipe.rig))
 
 
 def _place(draft: FrameDraft, group: ObjectGroupRecipe, key: str, rng: np.random.Generator,

@@ -185,6 +185,8 @@ class RigSpec:
     cameras: tuple[CameraSpec, ...] = ()
     """Further cameras, each with its ``camera_to_rig`` extrinsic and its own intrinsics."""
     lidars: tuple[LidarSpec, ...] = ()
+    stereo_right: str | None = None
+    """The further camera that forms a rectified stereo pair with the main (left) camera, if any."""
 
 
 @dataclass(frozen=True)
@@ -373,4 +375,5 @@ def spec_from_dict(data: dict[str, Any]) -> SceneSpec:
 def _rig_from_dict(data: dict[str, Any]) -> RigSpec:
     return RigSpec(cameras=tuple(_build(CameraSpec, c) for c in data.get("cameras", ())),
                    lidars=tuple(LidarSpec(name=str(x["name"]), params=dict(x["params"]))
-                                for x in data.get("lidars", ())))
+                                for x in data.get("lidars", ())),
+                   stereo_right=data.get("stereo_right"))

@@ -37,7 +37,7 @@ from synthscape.lidar.mesh import box_corners, object_to_world
 from synthscape.spec.projection import mask_rect, projected_rect, projection_from_k, truncation
 from synthscape.spec.rig import VELO_TO_CAM_AXES, StereoPair, stereo_pair
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec
-from synthscape.writers.disparity import frame_disparity
+from synthscape.writers.disparity_maps import frame_disparity
 from synthscape.writers.layout import camera_dir
 from synthscape.writers.registry import FinalizeContext, OutputFormat, register_output
 from synthscape.writers.splits import split_train_val
