@@ -14,23 +14,14 @@ import argparse
 import dataclasses
 import shutil
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import yaml
+from timing import best_of
 
 SHAPES = ("cube", "sphere", "cylinder", "cone", "torus", "monkey")
 
-
-def _best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    best, result = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def _recipe(folder: Path, objects: int, samples: int) -> Path:
@@ -74,15 +65,15 @@ def bench(objects: int, samples: int, repeat: int) -> dict[str, float]:
             render_s = min(render_s, renderer.last_render_seconds)
         instance_of = renderer.build(spec)
         depsgraph = bpy.context.evaluated_depsgraph_get()
-        export_s, _ = _best(lambda: export_scene_mesh(depsgraph, instance_of=lambda ob: instance_of.get(ob.name)),
+        export_s, _ = best_of(lambda: export_scene_mesh(depsgraph, instance_of=lambda ob: instance_of.get(ob.name)),
                             repeat)
-        visibility_s, sensed = _best(lambda: run_sensors(spec, dataclasses.replace(buffers, visibility=None),
+        visibility_s, sensed = best_of(lambda: run_sensors(spec, dataclasses.replace(buffers, visibility=None),
                                                          {"visibility"}), repeat)
         out = folder / "ds"
-        write_s, _ = _best(lambda: write_bop_frame(out, spec, sensed), repeat)
+        write_s, _ = best_of(lambda: write_bop_frame(out, spec, sensed), repeat)
         ctx = FinalizeContext(out_dir=out, frames=(0,), dataset_seed=plan.seed, categories=plan.categories,
                               name=plan.name)
-        finalize_s, _ = _best(lambda: finalize_bop(ctx), repeat)
+        finalize_s, _ = best_of(lambda: finalize_bop(ctx), repeat)
         renderer.close()
         triangles = int(buffers.mesh.triangles.shape[0]) if buffers.mesh is not None else 0
     finally:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
-from collections.abc import Callable
 
 import numpy as np
 
@@ -23,16 +21,8 @@ from synthscape.lidar.demo import street_spec
 from synthscape.lidar.io import scan_to_nuscenes, scan_to_pcd
 from synthscape.lidar.mesh import scene_mesh_from_spec
 from synthscape.lidar.raycast import Open3DRaycaster
+from timing import best_of
 
-
-def _best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """Fastest wall time of ``repeat`` calls, seconds, and the last result."""
-    best, result = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def _blender_export(spec, repeat: int) -> tuple[float, SceneMesh]:
@@ -55,7 +45,7 @@ def _blender_export(spec, repeat: int) -> tuple[float, SceneMesh]:
         bpy.context.scene.collection.objects.link(obj)
         ids[obj.name] = int(instance_id)
     depsgraph = bpy.context.evaluated_depsgraph_get()
-    seconds, exported = _best(lambda: export_scene_mesh(depsgraph, lambda ob: ids.get(ob.name)),
+    seconds, exported = best_of(lambda: export_scene_mesh(depsgraph, lambda ob: ids.get(ob.name)),
                               repeat)
     return seconds, exported
 
@@ -86,12 +76,12 @@ def main() -> None:
     if not args.no_blender:
         export_s, mesh = _blender_export(spec, args.repeat)
         rows.append((f"export triangles from Blender ({len(mesh.triangles)} tris)", export_s))
-    build_s, backend = _best(lambda: _build(mesh, origin, world_dirs[:1]), args.repeat)
-    cast_s, _ = _best(lambda: backend.cast(origin, world_dirs), args.repeat)
-    sim_s, scan = _best(lambda: simulate_lidar(mesh, lidar, np.random.default_rng(0), i2c,
+    build_s, backend = best_of(lambda: _build(mesh, origin, world_dirs[:1]), args.repeat)
+    cast_s, _ = best_of(lambda: backend.cast(origin, world_dirs), args.repeat)
+    sim_s, scan = best_of(lambda: simulate_lidar(mesh, lidar, np.random.default_rng(0), i2c,
                                                backend=backend), args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
-        write_s, _ = _best(lambda: write_lidar_frame(tmp, 0, scan), args.repeat)
+        write_s, _ = best_of(lambda: write_lidar_frame(tmp, 0, scan), args.repeat)
     rows += [(f"build Open3D scene + BVH commit ({len(mesh.triangles)} tris)", build_s),
              (f"cast {len(dirs)} rays", cast_s),
              ("simulate (cast + noise + labels)", sim_s),
@@ -105,8 +95,8 @@ def main() -> None:
     _realism_rows(spec, mesh, backend, i2c, args.repeat)
     if not args.no_blender:
         from synthscape.blender.bvh_raycast import BVHRaycaster
-        bvh_build, bvh = _best(lambda: BVHRaycaster(mesh), 1)
-        bvh_cast, _ = _best(lambda: bvh.cast(origin, world_dirs), 1)
+        bvh_build, bvh = best_of(lambda: BVHRaycaster(mesh), 1)
+        bvh_cast, _ = best_of(lambda: bvh.cast(origin, world_dirs), 1)
         print(f"{'BVHTree fallback: build':<58s} {bvh_build * 1000:9.1f} ms")
         print(f"{'BVHTree fallback: cast':<58s} {bvh_cast * 1000:9.1f} ms "
               f"({len(dirs) / bvh_cast:.3e} rays/s)")
@@ -122,12 +112,12 @@ def _realism_rows(spec, mesh: SceneMesh, backend: Open3DRaycaster, i2c: dict[int
                            LidarRecipe(preset="hdl64e", returns={"mode": "dual"},
                                        rig_velocity=(10.0, 0.0, 0.0)))):
         lidar = sample_lidar_spec(recipe, spec.camera.world_to_camera)
-        seconds, scan = _best(lambda lidar=lidar: simulate_lidar(
+        seconds, scan = best_of(lambda lidar=lidar: simulate_lidar(
             mesh, lidar, np.random.default_rng(0), i2c, backend=backend), repeat)
         rows.append((label, seconds))
     second = int((scan.return_type == 1).sum())
-    rows += [("scan to PCD bytes", _best(lambda: scan_to_pcd(scan), repeat)[0]),
-             ("scan to nuScenes .pcd.bin bytes", _best(lambda: scan_to_nuscenes(scan), repeat)[0])]
+    rows += [("scan to PCD bytes", best_of(lambda: scan_to_pcd(scan), repeat)[0]),
+             ("scan to nuScenes .pcd.bin bytes", best_of(lambda: scan_to_nuscenes(scan), repeat)[0])]
     for name, seconds in rows:
         print(f"{name:<58s} {seconds * 1000:9.1f} ms")
     print(f"{'points returned (dual), of which second returns':<58s} {len(scan):9d} {second:7d}")

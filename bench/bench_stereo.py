@@ -14,26 +14,17 @@ import argparse
 import dataclasses
 import shutil
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import yaml
 
 from synthscape.spec.scene_spec import SceneSpec
+from timing import best_of
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUTS = ["rgb", "depth", "instance", "semantic", "meta", "coco", "kitti", "disparity"]
 
-
-def _best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    best, result = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def _recipe(folder: Path, samples: int) -> Path:
@@ -81,11 +72,11 @@ def bench(samples: int, repeat: int) -> dict[str, float]:
             times["right_s"] = min(times["right_s"], renderer.last_render_seconds)
         renderer.close()
         version = renderer.blender_version
-        times["write_stereo_s"], _ = _best(lambda: write_views(plan, spec, views, version), repeat)
+        times["write_stereo_s"], _ = best_of(lambda: write_views(plan, spec, views, version), repeat)
         mono_views = {pair.left.name: views[pair.left.name]}
-        times["write_mono_s"], _ = _best(lambda: write_views(mono_plan, _mono(spec), mono_views, version), repeat)
-        times["disparity_s"], _ = _best(lambda: frame_disparity(pair, views[pair.left.name]), repeat)
-        times["disparity_png_s"], _ = _best(lambda: write_disparity(folder / "disp", spec, views[pair.left.name]),
+        times["write_mono_s"], _ = best_of(lambda: write_views(mono_plan, _mono(spec), mono_views, version), repeat)
+        times["disparity_s"], _ = best_of(lambda: frame_disparity(pair, views[pair.left.name]), repeat)
+        times["disparity_png_s"], _ = best_of(lambda: write_disparity(folder / "disp", spec, views[pair.left.name]),
                                             repeat)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -13,6 +13,16 @@ SCENES = REPO / "scenes"
 HAS_BPY = importlib.util.find_spec("bpy") is not None
 
 
+@pytest.fixture(scope="module")
+def renderer():
+    """A CPU Cycles renderer shared by a test module's renders (needs bpy: mark the test ``blender``)."""
+    from synthscape.blender.render import CyclesRenderer
+
+    r = CyclesRenderer("cpu")
+    yield r
+    r.close()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``blender`` need the bpy module; CI installs it, so they must not skip there."""
     if HAS_BPY:

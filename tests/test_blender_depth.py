@@ -27,15 +27,6 @@ def _spec(camera: CameraSpec, ground: GroundSpec | None,
     return SceneSpec(0, 0, camera, ground, objects, (sun,), WorldSpec(), RenderSpec(samples=2), ())
 
 
-@pytest.fixture(scope="module")
-def renderer():
-    from synthscape.blender.render import CyclesRenderer
-
-    r = CyclesRenderer("cpu")
-    yield r
-    r.close()
-
-
 @pytest.mark.parametrize("distance", [3.7, 11.25])
 def test_fronto_parallel_face_has_constant_depth(renderer, distance: float) -> None:
     # A cube face in the plane y = 0, seen head-on from y = -distance.

@@ -63,15 +63,6 @@ def three_objects(texture: str) -> SceneSpec:
 
 
 @pytest.fixture(scope="module")
-def renderer():
-    from synthscape.blender.render import CyclesRenderer
-
-    r = CyclesRenderer("cpu")
-    yield r
-    r.close()
-
-
-@pytest.fixture(scope="module")
 def raw_and_buffers(renderer, three_objects):
     """The buffers of the three-object scene and the raw EXR channels they came from."""
     import synthscape.blender.render as render_module

@@ -3,19 +3,16 @@ issue lists, with the small reader of tests/test_bop_reader.py."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
 
 from synthscape.pipeline import render_dataset
 from synthscape.plan import RenderJob
+from tests.coco_support import keypoint_ap_of_ground_truth
 from tests.test_bop_format import CRATE_PLY
 from tests.test_bop_reader import (add, adi, iou, load_depth_mm, load_image, load_json, load_ply, load_scene_camera,
                                    load_scene_gt, mspd, mssd, project, rasterize, symmetries, vsd)
@@ -117,14 +114,6 @@ def test_symmetries_map_blender_geometry_onto_itself(dataset: Path) -> None:
 
 
 def test_keypoints_of_a_real_render_evaluate_to_ap_1(dataset: Path) -> None:
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(str(dataset / "coco" / "keypoints.json"))
-        detections = [{"image_id": a["image_id"], "category_id": a["category_id"], "keypoints": a["keypoints"],
-                       "score": 1.0} for a in gt.dataset["annotations"]]
-        evaluation = COCOeval(gt, gt.loadRes(detections), iouType="keypoints")
-        evaluation.params.kpt_oks_sigmas = np.full(9, 0.05)
-        evaluation.evaluate()
-        evaluation.accumulate()
-        evaluation.summarize()
-    assert evaluation.stats[0] == pytest.approx(1.0)
+    ap, gt = keypoint_ap_of_ground_truth(dataset / "coco" / "keypoints.json")
+    assert ap == pytest.approx(1.0)
     assert sum(a["num_keypoints"] for a in gt.dataset["annotations"]) > 0

@@ -3,20 +3,17 @@ pycocotools' keypoint evaluation (no Blender: the ray-cast renderer of tests/tes
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
 
 from synthscape.pipeline import render_dataset
 from synthscape.plan import RenderJob
 from synthscape.writers.meta import spec_from_meta
+from tests.coco_support import keypoint_ap_of_ground_truth
 from tests.test_bop_reader import RaycastRenderer
 
 # Camera at (0, 0, 1) looking along +y. A 2 m cube centred at (0, 3, 1) shows the camera only
@@ -96,13 +93,5 @@ def test_main_coco_file_stays_plain(dataset: Path) -> None:
 
 
 def test_cocoeval_keypoints_of_ground_truth_give_ap_1(dataset: Path) -> None:
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(str(dataset / "coco" / "keypoints.json"))
-        detections = [{"image_id": a["image_id"], "category_id": a["category_id"], "keypoints": a["keypoints"],
-                       "score": 1.0} for a in gt.dataset["annotations"]]
-        evaluation = COCOeval(gt, gt.loadRes(detections), iouType="keypoints")
-        evaluation.params.kpt_oks_sigmas = np.full(9, 0.05)
-        evaluation.evaluate()
-        evaluation.accumulate()
-        evaluation.summarize()
-    assert evaluation.stats[0] == pytest.approx(1.0)
+    ap, _ = keypoint_ap_of_ground_truth(dataset / "coco" / "keypoints.json")
+    assert ap == pytest.approx(1.0)

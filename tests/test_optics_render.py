@@ -48,15 +48,6 @@ def _spec(objects: tuple[ObjectSpec, ...], optics: OpticsSpec | None = None) -> 
 
 
 @pytest.fixture(scope="module")
-def renderer():
-    from synthscape.blender.render import CyclesRenderer
-
-    r = CyclesRenderer("cpu")
-    yield r
-    r.close()
-
-
-@pytest.fixture(scope="module")
 def moving():
     """One red cube in front of the camera; the optics make it move along world x (image right)."""
     still = _spec((_cube(1, (0.0, 0.0, 0.3)),))

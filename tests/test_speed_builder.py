@@ -68,15 +68,6 @@ def _spec(objects: tuple[ObjectSpec, ...], needs: tuple[str, ...] = ()) -> Scene
 
 
 @pytest.fixture(scope="module")
-def renderer():
-    from synthscape.blender.render import CyclesRenderer
-
-    r = CyclesRenderer("cpu")
-    yield r
-    r.close()
-
-
-@pytest.fixture(scope="module")
 def texture(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("tex") / "checker.png"
     checker = (np.indices((16, 16)).sum(axis=0) % 2 * 200 + 40).astype(np.uint8)
