@@ -48,7 +48,10 @@ def test_sigkill_at_random_moments_then_resume_equals_uninterrupted(reference: P
     for _attempt in range(12):
         proc = subprocess.Popen(render_cmd(out), env=env(delay=0.2), cwd=REPO,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(float(rng.uniform(0.05, 1.5)))
+        started = time.monotonic()  # wait for the run to start (interpreter startup varies with load)
+        while proc.poll() is None and not (out / "run.json").exists() and time.monotonic() - started < 60:
+            time.sleep(0.02)
+        time.sleep(float(rng.uniform(0.0, 1.3)))
         if proc.poll() is not None:
             break
         proc.send_signal(signal.SIGKILL)
