@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 
-import cv2
 import numpy as np
 
 from synthscape.buffers import FrameBuffers
+from synthscape.io.optional import import_cv2
 from synthscape.spec.lens import undistortion_lookup
 from synthscape.spec.projection import pixel_index
 from synthscape.spec.scene_spec import CameraSpec
@@ -56,6 +56,7 @@ def distort_buffers(camera: CameraSpec, render: CameraSpec, buffers: FrameBuffer
         raise ValueError(f"render of camera {camera.name!r} is {buffers.depth.shape[::-1]} px, "
                          f"expected {render.width} x {render.height}")
     lookup = _render_lookup(camera, render)
+    cv2 = import_cv2("camera.distortion")
     rgb = cv2.remap(np.ascontiguousarray(buffers.rgb), lookup[..., 0], lookup[..., 1], cv2.INTER_LINEAR,
                     borderMode=cv2.BORDER_REPLICATE)
     cols = np.clip(pixel_index(lookup[..., 0]), 0, render.width - 1)

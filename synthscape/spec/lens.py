@@ -20,9 +20,9 @@ import functools
 import math
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
+from synthscape.io.optional import import_cv2
 from synthscape.recipe.lens import DistortionRecipe
 from synthscape.spec.projection import PIXEL_CENTER, project_points
 from synthscape.spec.scene_spec import CameraSpec
@@ -41,7 +41,8 @@ ROUND_TRIP_TOLERANCE_PX = 0.01
 """Undistorting then distorting every pixel centre must give it back within this many pixels."""
 VALID_RADIUS_SLACK = 1.05
 """Points up to this factor beyond the image's largest undistorted radius still project."""
-_ITERATE = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 200, 1e-12)
+UNDISTORT_ITERATIONS, UNDISTORT_EPS = 200, 1e-12
+"""OpenCV's iterative undistortion: at most this many steps, or until this change."""
 
 
 class DistortionError(ValueError):
@@ -87,6 +88,7 @@ def project_camera_points(K: np.ndarray, lens: Lens | None, points: np.ndarray) 
         return project_points(K, pts)
     if len(pts) == 0:
         return np.zeros((0, 2))
+    cv2 = import_cv2("camera.distortion")
     zero = np.zeros(3)
     K = np.asarray(K, dtype=np.float64)
     if lens.fisheye:
@@ -102,10 +104,12 @@ def undistort_pixels(K: np.ndarray, lens: Lens | None, uv: np.ndarray) -> np.nda
     K = np.asarray(K, dtype=np.float64)
     if lens is None:
         return ((uv.reshape(-1, 2) - K[:2, 2]) / np.diag(K)[:2])
+    cv2 = import_cv2("camera.distortion")
+    criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, UNDISTORT_ITERATIONS, UNDISTORT_EPS)
     if lens.fisheye:
-        xy = cv2.fisheye.undistortPoints(uv, K, lens.cv_coefficients(), criteria=_ITERATE)
+        xy = cv2.fisheye.undistortPoints(uv, K, lens.cv_coefficients(), criteria=criteria)
     else:
-        xy = cv2.undistortPointsIter(uv, K, lens.cv_coefficients(), None, None, _ITERATE)
+        xy = cv2.undistortPointsIter(uv, K, lens.cv_coefficients(), None, None, criteria)
     return xy.reshape(-1, 2)
 
 

@@ -20,11 +20,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from synthscape.buffers import FrameBuffers
 from synthscape.io.atomic import write_text_atomic
+from synthscape.io.optional import import_cv2
 from synthscape.spec.scene_spec import CameraSpec, SceneSpec
 from synthscape.writers.layout import frame_file
 from synthscape.writers.registry import OutputFormat, register_output
@@ -49,6 +49,7 @@ def calibration_values(camera: CameraSpec) -> dict[str, Any]:
 
 def calibration_yaml(camera: CameraSpec) -> str:
     """OpenCV ``FileStorage`` YAML text of :func:`calibration_values`."""
+    cv2 = import_cv2("the calibration output")
     storage = cv2.FileStorage("calibration.yaml", cv2.FILE_STORAGE_WRITE | cv2.FILE_STORAGE_MEMORY)
     for key, value in calibration_values(camera).items():
         storage.write(key, value)

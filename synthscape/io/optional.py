@@ -1,0 +1,27 @@
+"""Optional heavy libraries, imported only by the features that need them.
+
+Blender's own Python ships without OpenCV, so the add-on (and anything imported at start-up)
+must not import it at module level; a feature that needs it imports it through here and gets a
+clear error where it is missing.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from synthscape.errors import SynthscapeError
+
+
+def import_cv2(feature: str) -> ModuleType:
+    """OpenCV, for ``feature`` (named in the error when OpenCV is not installed).
+
+    Raises:
+        SynthscapeError: OpenCV cannot be imported in this Python.
+    """
+    try:
+        import cv2
+    except ImportError:
+        raise SynthscapeError(f"{feature} needs OpenCV, which this Python lacks (Blender's own Python ships "
+                              "without it): pip install 'opencv-python-headless<4.12', or run `synthscape "
+                              "render` from a venv with synthscape installed") from None
+    return cv2
