@@ -25,7 +25,7 @@ from synthscape.dataset.merge import merge_dataset
 from synthscape.dataset.prepare import prepare_output
 from synthscape.errors import SynthscapeError
 from synthscape.plan import RenderJob, RunPlan, resolve_categories, resolve_plan
-from synthscape.recipe.lens import check_lens_outputs
+from synthscape.recipe.lens import PINHOLE_ONLY_PER_CAMERA, check_lens_outputs
 from synthscape.recipe.load import load_recipe, recipe_to_dict
 from synthscape.recipe.schema import Recipe
 from synthscape.spec.sample import sample_frame
@@ -112,6 +112,9 @@ def resolve_outputs(recipe: Recipe, job: RenderJob) -> tuple[tuple[str, ...], fr
     if requested is None:
         outputs = tuple(name for name in DEFAULT_OUTPUTS if available.get(name, True))
     outputs = check_lens_outputs(recipe.camera.distortion, outputs, source, str(job.recipe_path), requested is None)
+    for index, camera in enumerate(recipe.rig.cameras if recipe.rig is not None else ()):
+        outputs = check_lens_outputs(camera.distortion, outputs, source, str(job.recipe_path), requested is None,
+                                     key=f"rig.cameras[{index}].distortion", pinhole_only=PINHOLE_ONLY_PER_CAMERA)
     for index, name in enumerate(outputs):
         if not available.get(name, True):
             raise SynthscapeError(f"{source}[{index}]: {name!r} needs {missing[name]} in the recipe; "

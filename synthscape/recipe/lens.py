@@ -80,10 +80,13 @@ class DistortionRecipe(BaseModel):
 
 PINHOLE_ONLY_OUTPUTS = ("kitti", "bop", "disparity")
 """Formats whose camera model is a pinhole ``K`` alone (KITTI ``P2``, BOP ``cam_K``, rectified stereo disparity)."""
+PINHOLE_ONLY_PER_CAMERA = ("bop",)
+"""Of those, the ones written for every camera of the rig (KITTI and disparity use the main camera only)."""
 
 
 def check_lens_outputs(distortion: DistortionRecipe | None, outputs: tuple[str, ...], source: str,
-                       recipe_path: str, defaulted: bool) -> tuple[str, ...]:
+                       recipe_path: str, defaulted: bool, key: str = "camera.distortion",
+                       pinhole_only: tuple[str, ...] = PINHOLE_ONLY_OUTPUTS) -> tuple[str, ...]:
     """Keep pinhole-only formats (:data:`PINHOLE_ONLY_OUTPUTS`) away from a distorted camera.
 
     With the default output set, ``kitti`` is left out (with a warning); asked for explicitly,
@@ -93,17 +96,17 @@ def check_lens_outputs(distortion: DistortionRecipe | None, outputs: tuple[str, 
         SynthscapeError: a pinhole-only format is among the requested outputs and ``camera.distortion``
             can be non-zero.
     """
-    clashing = [name for name in outputs if name in PINHOLE_ONLY_OUTPUTS]
+    clashing = [name for name in outputs if name in pinhole_only]
     if distortion is None or not distortion.can_distort() or not clashing:
         return outputs
     if defaulted:
-        log.warning("%s: camera.distortion is set, so the default outputs leave out %s (it assumes a rectified "
-                    "pinhole camera)", recipe_path, ", ".join(clashing))
+        log.warning("%s: %s is set, so the default outputs leave out %s (it assumes a rectified "
+                    "pinhole camera)", recipe_path, key, ", ".join(clashing))
         return tuple(name for name in outputs if name not in clashing)
     name = clashing[0]
     raise SynthscapeError(f"{source}[{outputs.index(name)}]: {name!r} assumes a rectified pinhole camera, but "
-                          f"{recipe_path}: camera.distortion distorts the images; drop {name!r} from the outputs "
-                          "or remove camera.distortion")
+                          f"{recipe_path}: {key} distorts the images; drop {name!r} from the outputs "
+                          f"or remove {key}")
 
 
-__all__ = ["PINHOLE_ONLY_OUTPUTS", "DistortionRecipe", "check_lens_outputs"]
+__all__ = ["PINHOLE_ONLY_OUTPUTS", "PINHOLE_ONLY_PER_CAMERA", "DistortionRecipe", "check_lens_outputs"]

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from synthscape.recipe.lens import DistortionRecipe
 from synthscape.recipe.fields import Number, Vector
 
 CAMERA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
@@ -43,6 +44,8 @@ class RigCameraRecipe(BaseModel):
     """Focal length in millimetres (default: the main camera's focal length of the frame)."""
     sensor_width: float | None = Field(default=None, gt=0)
     """Sensor width in millimetres (default: the main camera's)."""
+    distortion: DistortionRecipe | None = None
+    """This camera's own OpenCV lens (as ``camera.distortion``; default: a pinhole)."""
 
     _name = field_validator("name")(classmethod(lambda cls, v: check_camera_name(v)))
 

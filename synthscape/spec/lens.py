@@ -231,7 +231,7 @@ __all__ = ["MODEL_COEFFICIENTS", "DistortionError", "Lens", "check_distortion", 
 
 
 def sample_lens(distortion: DistortionRecipe | None, camera: CameraSpec, rng: np.random.Generator,
-                source: str = "<recipe>") -> CameraSpec:
+                source: str = "<recipe>", key: str = "camera.distortion") -> CameraSpec:
     """``camera`` with its distortion drawn from the recipe's ``camera.distortion`` (one draw per
     coefficient, in OpenCV order), checked over the image.
 
@@ -246,5 +246,5 @@ def sample_lens(distortion: DistortionRecipe | None, camera: CameraSpec, rng: np
         check_distortion(lensed)
     except DistortionError as error:
         named = dict(zip(distortion.coefficient_names(), (round(v, 6) for v in values)))
-        raise DistortionError(f"{source}: camera.distortion: {error} (drawn {named})") from None
+        raise DistortionError(f"{source}: {key}: {error} (drawn {named})") from None
     return lensed

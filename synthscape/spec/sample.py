@@ -9,6 +9,7 @@ frame never depends on how frames are split across processes.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +32,13 @@ from synthscape.recipe.schema import (
     RenderRecipe,
     WorldRecipe,
 )
-from synthscape.spec.camera import aim_euler, focal_from_fov, intrinsics, look_at, spherical_offset
+from synthscape.spec.camera import (
+    aim_euler,
+    focal_from_fov,
+    intrinsics,
+    look_at,
+    spherical_offset,
+)
 from synthscape.spec.colors import kelvin_to_linear_rgb
 from synthscape.spec.lens import DistortionError, sample_lens
 from synthscape.spec.optics import OpticsSpec, sample_optics
@@ -297,11 +304,21 @@ def stage_ground(draft: FrameDraft) -> None:
 
 
 def stage_lens(draft: FrameDraft) -> None:
-    """The main camera's lens distortion (``camera.distortion``)."""
+    """Each camera's lens distortion: ``camera.distortion``, then ``rig.cameras[i].distortion``.
+
+    The main camera draws from the ``lens`` stream, further camera ``i`` from ``("lens", i + 1)``.
+    """
     assert draft.camera is not None
+    recipe, path = draft.plan.recipe, draft.plan.recipe_path
     try:
-        draft.camera = sample_lens(draft.plan.recipe.camera.distortion, draft.camera, draft.rng("lens"),
-                                   draft.plan.recipe_path)
+        draft.camera = sample_lens(recipe.camera.distortion, draft.camera, draft.rng("lens"), path)
+        lenses = {c.name: (i, c.distortion) for i, c in enumerate(recipe.rig.cameras if recipe.rig else ())}
+        cameras = []
+        for camera in draft.rig.cameras:
+            index, distortion = lenses.get(camera.name, (-1, None))
+            cameras.append(camera if distortion is None else sample_lens(
+                distortion, camera, draft.rng("lens", index + 1), path, f"rig.cameras[{index}].distortion"))
+        draft.rig = dataclasses.replace(draft.rig, cameras=tuple(cameras))
     except DistortionError as error:
         raise SamplingError(str(error)) from None
 
