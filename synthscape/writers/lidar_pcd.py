@@ -13,19 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from synthscape.buffers import FrameBuffers
-from synthscape.io.atomic import write_bytes_atomic
 from synthscape.lidar.io import scan_to_pcd
 from synthscape.spec.scene_spec import SceneSpec
+from synthscape.writers.lidar import write_scan_file
 from synthscape.writers.registry import OutputFormat, register_output
 
 
 def write_lidar_pcd(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: FrameBuffers,
                     **ctx: Any) -> list[Path]:
     """``lidar/NNNNNN.pcd``, or nothing when the frame has no scan."""
-    if buffers.lidar is None:
-        return []
-    path = Path(out_dir) / "lidar" / f"{spec.frame_index:06d}.pcd"
-    return [write_bytes_atomic(path, scan_to_pcd(buffers.lidar))]
+    return write_scan_file(out_dir, spec, buffers, "pcd", scan_to_pcd)
 
 
 register_output(OutputFormat(
