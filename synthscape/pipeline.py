@@ -24,7 +24,7 @@ from synthscape.dataset.lock import hold_output_lock
 from synthscape.dataset.merge import merge_dataset
 from synthscape.dataset.prepare import prepare_output
 from synthscape.errors import SynthscapeError
-from synthscape.plan import RenderJob, RunPlan, resolve_categories, resolve_plan
+from synthscape.plan import CategorySpec, RenderJob, RunPlan, resolve_categories, resolve_plan
 from synthscape.recipe.lens import PINHOLE_ONLY_PER_CAMERA, check_lens_outputs
 from synthscape.recipe.load import load_recipe, recipe_to_dict
 from synthscape.recipe.schema import Recipe
@@ -84,11 +84,13 @@ def plan_run(job: RenderJob, recipe: Recipe | None = None) -> RunPlan:
         from synthscape.augment.pipeline import parse_augment
 
         parse_augment(recipe.augment, job.recipe_path)
-    outputs, needs = resolve_outputs(recipe, job)
-    return resolve_plan(recipe, recipe_to_dict(recipe), job, outputs, needs)
+    categories = resolve_categories(recipe, job.recipe_path)
+    outputs, needs = resolve_outputs(recipe, job, categories)
+    return resolve_plan(recipe, recipe_to_dict(recipe), job, outputs, needs, categories)
 
 
-def resolve_outputs(recipe: Recipe, job: RenderJob) -> tuple[tuple[str, ...], frozenset[str]]:
+def resolve_outputs(recipe: Recipe, job: RenderJob,
+                    categories: tuple[CategorySpec, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
     """The run's output formats (``--outputs``, else the recipe's ``outputs:``, else the default) and their needs.
 
     The default set leaves out ``lidar`` without a ``lidar:`` section and ``kitti`` without a
@@ -102,22 +104,21 @@ def resolve_outputs(recipe: Recipe, job: RenderJob) -> tuple[tuple[str, ...], fr
     requested = job.outputs if job.outputs is not None else recipe.outputs
     source = "--outputs" if job.outputs is not None else f"{job.recipe_path}: outputs"
     outputs = check_outputs(requested, source)
-    kitti = any(c.kitti_type for c in resolve_categories(recipe, job.recipe_path))
-    stereo = recipe.rig is not None and recipe.rig.stereo_pair() is not None
-    available = {"lidar": recipe.lidar is not None, "kitti": kitti, "disparity": stereo,
-                 "lidar_pcd": recipe.lidar is not None, "lidar_nuscenes": recipe.lidar is not None}
-    missing = {"lidar": "a lidar: section", "kitti": "a category with a kitti_type",
-               "lidar_pcd": "a lidar: section", "lidar_nuscenes": "a lidar: section",
-               "disparity": "a stereo rig (rig: {preset: kitti_stereo} or rig: {stereo: {baseline: 0.54}})"}
+    lidar, stereo = "a lidar: section", "a stereo rig (rig: {preset: kitti_stereo} or rig: {stereo: {baseline: 0.54}})"
+    requirements = {"lidar": (recipe.lidar is not None, lidar), "lidar_pcd": (recipe.lidar is not None, lidar),
+                    "lidar_nuscenes": (recipe.lidar is not None, lidar),
+                    "kitti": (any(c.kitti_type for c in categories), "a category with a kitti_type"),
+                    "disparity": (recipe.rig is not None and recipe.rig.stereo_pair() is not None, stereo)}
+    unmet = {name: why for name, (present, why) in requirements.items() if not present}
     if requested is None:
-        outputs = tuple(name for name in DEFAULT_OUTPUTS if available.get(name, True))
+        outputs = tuple(name for name in DEFAULT_OUTPUTS if name not in unmet)
     outputs = check_lens_outputs(recipe.camera.distortion, outputs, source, str(job.recipe_path), requested is None)
     for index, camera in enumerate(recipe.rig.cameras if recipe.rig is not None else ()):
         outputs = check_lens_outputs(camera.distortion, outputs, source, str(job.recipe_path), requested is None,
                                      key=f"rig.cameras[{index}].distortion", pinhole_only=PINHOLE_ONLY_PER_CAMERA)
     for index, name in enumerate(outputs):
-        if not available.get(name, True):
-            raise SynthscapeError(f"{source}[{index}]: {name!r} needs {missing[name]} in the recipe; "
+        if name in unmet:
+            raise SynthscapeError(f"{source}[{index}]: {name!r} needs {unmet[name]} in the recipe; "
                                   f"add it or drop {name!r}")
     if "bop" in outputs:
         warn_randomized_bop_scales(recipe, job.recipe_path)

@@ -138,7 +138,8 @@ def camera_names(recipe: Recipe) -> tuple[str, ...]:
 
 
 def resolve_plan(recipe: Recipe, recipe_dict: dict[str, Any], job: RenderJob, outputs: Sequence[str],
-                 needs: frozenset[str] = frozenset()) -> RunPlan:
+                 needs: frozenset[str] = frozenset(),
+                 categories: tuple[CategorySpec, ...] | None = None) -> RunPlan:
     """Resolve the effective values of ``job`` against ``recipe`` (pure; no file access).
 
     Args:
@@ -147,6 +148,7 @@ def resolve_plan(recipe: Recipe, recipe_dict: dict[str, Any], job: RenderJob, ou
         job: the overrides.
         outputs: the resolved, validated output formats.
         needs: what those outputs need (see :func:`synthscape.writers.output_needs`).
+        categories: the recipe's resolved categories, when the caller has them already.
     """
     width, height = job.resolution or recipe.camera.resolution
     return RunPlan(
@@ -156,5 +158,5 @@ def resolve_plan(recipe: Recipe, recipe_dict: dict[str, Any], job: RenderJob, ou
         resolution=(int(width), int(height)),
         samples=int(job.samples if job.samples is not None else recipe.render.samples),
         device=str(job.device or recipe.render.device),
-        categories=resolve_categories(recipe, job.recipe_path),
+        categories=categories if categories is not None else resolve_categories(recipe, job.recipe_path),
         outputs=tuple(outputs), needs=frozenset(needs), cameras=camera_names(recipe))
