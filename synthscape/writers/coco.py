@@ -56,17 +56,8 @@ def decode_mask(rle: Mapping[str, Any]) -> np.ndarray:
 
 def instance_annotation(spec: SceneSpec, instance_id: int, mask: np.ndarray) -> dict[str, Any]:
     """One COCO annotation for the pixels ``mask`` (H, W bool) of an object instance."""
-    rle = encode_mask(mask)
-    coded = {"size": rle["size"], "counts": rle["counts"].encode("ascii")}
-    return {
-        "id": annotation_id(spec.frame_index, instance_id),
-        "image_id": image_id(spec.frame_index),
-        "category_id": _category_id(spec, instance_id),
-        "segmentation": rle,
-        "area": int(mask_utils.area(coded)),
-        "bbox": [float(v) for v in mask_utils.toBbox(coded)],
-        "iscrowd": 0,
-    }
+    return mask_annotation(annotation_id(spec.frame_index, instance_id), image_id(spec.frame_index),
+                           _category_id(spec, instance_id), mask)
 
 
 def _category_id(spec: SceneSpec, instance_id: int) -> int:
@@ -132,10 +123,11 @@ def write_coco_fragment(out_dir: str | os.PathLike[str], spec: SceneSpec, buffer
     """``coco/frames/NNNNNN.json``: the frame's COCO fragment (image file ``rgb/NNNNNN.png``)."""
     rgb_file = relative(out_dir, frame_file(out_dir, "rgb", spec.frame_index, "png"))
     fragment = coco_frame_fragment(spec, buffers, rgb_file)
-    return [write_text_atomic(frame_file(out_dir, FRAGMENT_DIR, spec.frame_index, "json"), _dumps(fragment))]
+    return [write_text_atomic(frame_file(out_dir, FRAGMENT_DIR, spec.frame_index, "json"), dumps_coco(fragment))]
 
 
-def _dumps(data: Any) -> str:
+def dumps_coco(data: Any) -> str:
+    """The deterministic JSON text of COCO fragments and ``annotations.json`` (sorted keys)."""
     return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
 
 
@@ -208,7 +200,7 @@ def write_coco_annotations(out_dir: str | os.PathLike[str], categories: Sequence
     identical bytes. ``frames`` limits it to those frames (see :func:`read_fragments`).
     """
     coco = merge_coco(read_fragments(out_dir, only_complete, frames), categories, info)
-    write_text_atomic(Path(out_dir) / ANNOTATIONS_FILE, _dumps(coco))
+    write_text_atomic(Path(out_dir) / ANNOTATIONS_FILE, dumps_coco(coco))
     return coco
 
 
@@ -230,11 +222,6 @@ def mask_annotation(annotation_id_: int, image_id_: int, category_id: int,
     return {"id": int(annotation_id_), "image_id": int(image_id_), "category_id": int(category_id),
             "segmentation": rle, "area": int(mask_utils.area(coded)),
             "bbox": [float(v) for v in mask_utils.toBbox(coded)], "iscrowd": 0}
-
-
-def dumps_coco(data: Any) -> str:
-    """The deterministic JSON text of COCO fragments and ``annotations.json`` (sorted keys)."""
-    return _dumps(data)
 
 
 def coco_info(name: str) -> dict[str, Any]:
