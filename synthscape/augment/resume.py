@@ -25,11 +25,10 @@ from synthscape.augment.base import AugmentError
 from synthscape.dataset.lock import LOCKS_DIR, SETUP_LOCK
 from synthscape.dataset.resume import clean_stale_temp_files
 from synthscape.io.atomic import write_text_atomic
-from synthscape.writers.layout import DONE_DIR, marker_entry, relative
+from synthscape.writers.layout import DONE_DIR, files_problem, read_marker_at, write_marker
 
 RUN_FILE = "augment_run.json"
 RUN_SCHEMA_VERSION = 1
-MARKER_SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -106,18 +105,10 @@ def marker_path(dst: Path, stem: str) -> Path:
 
 def write_copy_marker(dst: Path, stem: str, files: Sequence[Path]) -> Path:
     """Atomically write a copy's marker listing its files' paths, sizes and SHA-256; call last."""
-    entries = {relative(dst, f): marker_entry(dst, f) for f in files}
-    record = {"schema_version": MARKER_SCHEMA_VERSION, "stem": stem,
-              "files": [entries[name] for name in sorted(entries)]}
-    return write_text_atomic(marker_path(dst, stem), json.dumps(record, sort_keys=True) + "\n")
+    return write_marker(dst, marker_path(dst, stem), {"stem": stem}, files)
 
 
 def copy_is_done(dst: Path, stem: str) -> bool:
     """True when the copy's marker parses, names this copy and every file has its size."""
-    try:
-        record = json.loads(marker_path(dst, stem).read_text("utf-8"))
-        if record["stem"] != stem or not record["files"]:
-            return False
-        return all((dst / e["path"]).stat().st_size == e["size"] for e in record["files"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
+    entries = read_marker_at(marker_path(dst, stem), {"stem": stem})
+    return bool(entries) and files_problem(dst, entries) is None

@@ -73,24 +73,22 @@ def marker_entry(out_dir: str | os.PathLike[str], path: str | os.PathLike[str]) 
     return {"path": relative(out_dir, path), "size": Path(path).stat().st_size, "sha256": file_digest(path)}
 
 
-def write_done_marker(out_dir: str | os.PathLike[str], frame_index: int,
-                      files: Sequence[str | os.PathLike[str]]) -> Path:
-    """Atomically write a frame's marker: JSON listing each file's relative path, size and SHA-256.
-
-    Call it last, once every file of the frame has been renamed into place.
-    """
+def write_marker(out_dir: str | os.PathLike[str], marker: Path, identity: dict[str, Any],
+                 files: Sequence[str | os.PathLike[str]]) -> Path:
+    """Atomically write a completion marker: JSON of ``identity`` (e.g. ``{"frame": 3}``) and each
+    file's relative path, size and SHA-256. Call it last, once every file is renamed into place."""
     entries = {relative(out_dir, f): marker_entry(out_dir, f) for f in files}
-    record = {"schema_version": MARKER_SCHEMA_VERSION, "frame": frame_index,
+    record = {"schema_version": MARKER_SCHEMA_VERSION, **identity,
               "files": [entries[name] for name in sorted(entries)]}
-    return write_text_atomic(done_marker(out_dir, frame_index), json.dumps(record, sort_keys=True) + "\n")
+    return write_text_atomic(marker, json.dumps(record, sort_keys=True) + "\n")
 
 
-def read_marker(out_dir: str | os.PathLike[str], frame_index: int) -> list[dict[str, Any]] | None:
-    """The file entries of a frame's marker; None when it is missing, empty, unparsable or of another frame."""
+def read_marker_at(marker: Path, identity: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The file entries of a marker; None when it is missing, unparsable or not of ``identity``."""
     try:
-        record = json.loads(done_marker(out_dir, frame_index).read_text("utf-8"))
+        record = json.loads(marker.read_text("utf-8"))
         files = record["files"]
-        if record["frame"] != frame_index or not isinstance(files, list):
+        if any(record[key] != value for key, value in identity.items()) or not isinstance(files, list):
             return None
         for entry in files:
             if not (isinstance(entry["path"], str) and isinstance(entry["size"], int)
@@ -99,6 +97,32 @@ def read_marker(out_dir: str | os.PathLike[str], frame_index: int) -> list[dict[
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return files
+
+
+def write_done_marker(out_dir: str | os.PathLike[str], frame_index: int,
+                      files: Sequence[str | os.PathLike[str]]) -> Path:
+    """Atomically write a frame's marker (:func:`write_marker`); call it last."""
+    return write_marker(out_dir, done_marker(out_dir, frame_index), {"frame": frame_index}, files)
+
+
+def read_marker(out_dir: str | os.PathLike[str], frame_index: int) -> list[dict[str, Any]] | None:
+    """The file entries of a frame's marker; None when it is missing, empty, unparsable or of another frame."""
+    return read_marker_at(done_marker(out_dir, frame_index), {"frame": frame_index})
+
+
+def files_problem(out_dir: str | os.PathLike[str], entries: list[dict[str, Any]], verify: bool = False) -> str | None:
+    """Why the files a marker lists do not match it (missing, other size, other SHA-256), or None."""
+    for entry in entries:
+        path = Path(out_dir) / entry["path"]
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return f"{entry['path']}: missing"
+        if size != entry["size"]:
+            return f"{entry['path']}: {size} bytes, its marker says {entry['size']}"
+        if verify and file_digest(path) != entry["sha256"]:
+            return f"{entry['path']}: contents differ from its marker (SHA-256)"
+    return None
 
 
 def marker_files(out_dir: str | os.PathLike[str], frame_index: int) -> list[str]:
@@ -117,17 +141,7 @@ def frame_problem(out_dir: str | os.PathLike[str], frame_index: int, verify: boo
         marker = done_marker(out_dir, frame_index)
         return f"{relative(out_dir, marker)}: " + ("unreadable or not a valid marker" if marker.exists()
                                                    else "no marker")
-    for entry in entries:
-        path = Path(out_dir) / entry["path"]
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return f"{entry['path']}: missing"
-        if size != entry["size"]:
-            return f"{entry['path']}: {size} bytes, its marker says {entry['size']}"
-        if verify and file_digest(path) != entry["sha256"]:
-            return f"{entry['path']}: contents differ from its marker (SHA-256)"
-    return None
+    return files_problem(out_dir, entries, verify)
 
 
 def frame_is_complete(out_dir: str | os.PathLike[str], frame_index: int, verify: bool = False) -> bool:
