@@ -18,7 +18,7 @@ from synthscape.buffers import FrameBuffers, ObjectVisibility, SceneMesh
 from synthscape.lidar.camera_rays import pixel_rays
 from synthscape.lidar.raycast import RaycastBackend, default_raycaster
 from synthscape.spec.lens import lens_of, project_in_view
-from synthscape.spec.projection import NEAR_PLANE_M, PIXEL_CENTER
+from synthscape.spec.projection import NEAR_PLANE_M, PIXEL_CENTER, mask_edges
 from synthscape.spec.scene_spec import SceneSpec
 
 RaycasterFactory = Callable[[SceneMesh], RaycastBackend]
@@ -121,12 +121,10 @@ def amodal_masks(mesh: SceneMesh, spec: SceneSpec,
 
 
 def mask_box(mask: np.ndarray) -> tuple[float, float, float, float] | None:
-    """Outer pixel edges ``(x1, y1, x2, y2)`` of a mask in continuous coordinates; None if empty."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
-        return None
-    lo = PIXEL_CENTER - 0.5
-    return (float(cols[0] + lo), float(rows[0] + lo), float(cols[-1] + 1 + lo), float(rows[-1] + 1 + lo))
+    """Outer pixel edges ``(x1, y1, x2, y2)`` of a mask in continuous coordinates; None if empty
+    (:func:`synthscape.spec.projection.mask_edges` as a tuple)."""
+    edges = mask_edges(mask)
+    return None if edges is None else tuple(float(v) for v in edges)  # type: ignore[return-value]
 
 
 Extent = tuple[int, int, int, int]
