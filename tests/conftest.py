@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,9 @@ REPO = Path(__file__).resolve().parents[1]
 SCENES = REPO / "scenes"
 
 HAS_BPY = importlib.util.find_spec("bpy") is not None
+
+# Per-asset preprocessing goes to a cache of this test session, never the user's (child processes inherit it).
+os.environ.setdefault("SYNTHSCAPE_ASSET_CACHE", tempfile.mkdtemp(prefix="synthscape_test_assets_"))
 
 
 @pytest.fixture(scope="module")

@@ -13,21 +13,15 @@ import dataclasses
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from synthscape.errors import SynthscapeError
 from synthscape.plan.run_plan import RenderJob, RunPlan, resolve_plan
 from synthscape.recipe.bop import bop_options
 from synthscape.recipe.schema import (
     CameraRecipe,
-    GeneratedTextureRecipe,
-    ImageTextureRecipe,
     LightRecipe,
-    MaterialRecipe,
-    ObjectGroupRecipe,
     Recipe,
     RenderRecipe,
     WorldRecipe,
@@ -40,47 +34,28 @@ from synthscape.spec.camera import (
     spherical_offset,
 )
 from synthscape.spec.colors import kelvin_to_linear_rgb
+from synthscape.spec.draft import FrameDraft, PlacementError, SamplingError, sample_material  # noqa: F401 - re-exported
+from synthscape.spec.draft import tuple3 as _tuple3
 from synthscape.spec.lens import DistortionError, sample_lens
-from synthscape.spec.optics import OpticsSpec, sample_optics
-from synthscape.spec.placement import Footprint, footprint_radius, place_footprint
+from synthscape.spec.objects import stage_objects  # noqa: F401 - re-exported
+from synthscape.spec.optics import sample_optics
 from synthscape.spec.rig import sample_lidars, sample_rig_cameras, stereo_right_name
 from synthscape.spec.scene_spec import (
     CameraSpec,
-    CategorySpec,
     ClockSpec,
     GroundSpec,
     LightSpec,
-    MaterialSpec,
-    ObjectSpec,
     RenderSpec,
     RigSpec,
     SceneSpec,
-    TextureMapping,
-    TextureSource,
     WorldSpec,
 )
-from synthscape.spec.seeds import stage_rng
-from synthscape.spec.shapes import shape_bounds
-from synthscape.spec.textures import texture_source
-from synthscape.textures import pool_key, sample_texture
 
 DEFAULT_FOCAL_MM = 35.0
 GROUND_MATERIAL_KEY = 0
 """Material stream word of the ground (objects use their instance id, from 1)."""
 
 log = logging.getLogger("synthscape.spec")
-
-
-class SamplingError(SynthscapeError):
-    """A frame cannot be sampled from the recipe (names the recipe file and key)."""
-
-
-class PlacementError(SamplingError):
-    """An object could not be placed and the recipe says ``on_failure: error``."""
-
-
-def _tuple3(values: Sequence[float]) -> tuple[float, float, float]:
-    return (float(values[0]), float(values[1]), float(values[2]))
 
 
 def _matrix(m: np.ndarray) -> tuple[tuple[float, ...], ...]:
@@ -122,72 +97,6 @@ def sample_camera(camera: CameraRecipe, rng: np.random.Generator, target: np.nda
         name=camera.name)
 
 
-def sample_material(material: MaterialRecipe, rng: np.random.Generator,
-                    texture_pools: Mapping[str, Sequence[Any]] | None = None,
-                    texture_rng: np.random.Generator | None = None) -> MaterialSpec:
-    """Draw a material's parameters.
-
-    ``texture_pools`` maps :func:`~synthscape.textures.pool_key` to resolved textures; when it
-    is None (validation, spec previews) generated textures are left out of the spec. The
-    texture is chosen with ``texture_rng`` (default ``rng``).
-    """
-    base_color = _tuple3(material.base_color.sample(rng))
-    roughness = float(material.roughness.sample(rng))
-    metallic = float(material.metallic.sample(rng))
-    texture_path, mapping, source = None, TextureMapping(), None
-    tex = material.texture
-    if isinstance(tex, GeneratedTextureRecipe) and texture_pools is not None:
-        key = pool_key(tex)
-        if key not in texture_pools:
-            raise KeyError(f"texture pool {key} was not resolved before sampling")
-        entry = sample_texture(texture_pools[key], texture_rng or rng)
-        texture_path, source = str(entry.path), texture_source(entry)
-    elif isinstance(tex, ImageTextureRecipe):
-        texture_path, source = tex.path, TextureSource(provider="file")
-    if texture_path is not None:
-        assert tex is not None
-        offset = tex.mapping.offset.sample(rng)
-        mapping = TextureMapping(projection=tex.mapping.projection, scale=float(tex.mapping.scale.sample(rng)),
-                                 rotation=math.radians(tex.mapping.rotation.sample(rng)),
-                                 offset=(float(offset[0]), float(offset[1])))
-    noise_scale, noise_strength = None, 0.0
-    if material.noise is not None:
-        noise_scale = float(material.noise.scale.sample(rng))
-        noise_strength = float(material.noise.strength.sample(rng))
-    return MaterialSpec(base_color=base_color, roughness=roughness, metallic=metallic,
-                        texture_path=texture_path, texture_mapping=mapping, texture_source=source,
-                        noise_scale=noise_scale, noise_strength=noise_strength,
-                        lidar_reflectivity=material.lidar_reflectivity,
-                        retroreflective=material.retroreflective)
-
-
-@dataclass
-class FrameDraft:
-    """What the stages of one frame have drawn so far (the stages fill it in order)."""
-
-    plan: RunPlan
-    frame_index: int
-    texture_pools: Mapping[str, Sequence[Any]] | None
-    target: np.ndarray | None = None
-    camera: CameraSpec | None = None
-    rig: RigSpec = RigSpec()
-    objects: tuple[ObjectSpec, ...] = ()
-    lights: tuple[LightSpec, ...] = ()
-    world: WorldSpec = WorldSpec()
-    ground: GroundSpec | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-    optics: OpticsSpec | None = None
-
-    def rng(self, stage: str, *extra: int) -> np.random.Generator:
-        """The generator of ``stage`` for this frame (``extra`` words: e.g. an instance id)."""
-        return stage_rng(self.plan.seed, self.frame_index, stage, *extra)
-
-    def material(self, material: MaterialRecipe, key: int) -> MaterialSpec:
-        """A material drawn from the ``materials`` stream of object ``key`` (0 = the ground)."""
-        return sample_material(material, self.rng("materials", key), self.texture_pools,
-                               texture_rng=self.rng("textures", key))
-
-
 def stage_camera(draft: FrameDraft) -> None:
     """Camera target, intrinsics and pose (the rig frame)."""
     recipe, rng = draft.plan.recipe, draft.rng("camera")
@@ -201,61 +110,6 @@ def stage_rig(draft: FrameDraft) -> None:
     recipe = draft.plan.recipe
     draft.rig = RigSpec(cameras=sample_rig_cameras(recipe.rig, draft.camera, draft.rng("rig")),
                         lidars=sample_lidars(recipe.lidar, draft.camera), stereo_right=stereo_right_name(recipe.rig))
-
-
-def _place(draft: FrameDraft, group: ObjectGroupRecipe, key: str, rng: np.random.Generator,
-           radius: float, placed: list[Footprint]) -> Footprint | None:
-    placement = draft.plan.recipe.placement
-    area, center = placement.area.sample(rng), placement.center.sample(rng)
-    footprint = place_footprint(rng, radius, (area[0], area[1]), placed, placement.min_gap.sample(rng),
-                                placement.max_tries, (center[0], center[1]))
-    if footprint is None and placement.on_failure == "error":
-        raise PlacementError(f"{draft.plan.recipe_path}: {key}: could not place a {group.category!r} object "
-                             f"without overlap in {placement.max_tries} tries (placement.on_failure: error); "
-                             "enlarge placement.area, lower the counts or set placement.on_failure: skip")
-    return footprint
-
-
-def _group_object(draft: FrameDraft, group: ObjectGroupRecipe, key: str, category: CategorySpec,
-                  instance_id: int, placed: list[Footprint], rng: np.random.Generator) -> ObjectSpec | None:
-    shape = group.shape or "mesh"
-    bbox_min, bbox_max = shape_bounds(shape, group.mesh)
-    scale = _tuple3(group.scale.sample(rng))
-    yaw = math.radians(group.yaw.sample(rng))
-    radius = footprint_radius(bbox_min, bbox_max, scale)
-    if group.location is not None:
-        location = _tuple3(group.location.sample(rng))
-        placed.append(Footprint(location[0], location[1], radius))
-    else:
-        footprint = _place(draft, group, key, rng, radius, placed)
-        if footprint is None:
-            return None
-        placed.append(footprint)
-        location = (footprint.x, footprint.y, -bbox_min[2] * scale[2])
-    return ObjectSpec(instance_id=instance_id, category_id=category.id, shape=shape,
-                      location=location, rotation=(0.0, 0.0, yaw), scale=scale,
-                      material=draft.material(group.material, instance_id), mesh_path=group.mesh,
-                      bbox_min=bbox_min, bbox_max=bbox_max)
-
-
-def stage_objects(draft: FrameDraft) -> None:
-    """Every group's count, then each object's scale, yaw and position; materials per object."""
-    recipe, rng = draft.plan.recipe, draft.rng("objects")
-    by_name = {c.name: c for c in draft.plan.categories}
-    counts = [int(group.count.sample(rng)) for group in recipe.objects]
-    objects: list[ObjectSpec] = []
-    placed: list[Footprint] = []
-    for index, (group, count) in enumerate(zip(recipe.objects, counts)):
-        for _ in range(count):
-            obj = _group_object(draft, group, f"objects[{index}]", by_name[group.category], len(objects) + 1,
-                                placed, rng)
-            if obj is not None:
-                objects.append(obj)
-    if len(objects) < sum(counts):
-        log.warning("%s: frame %d: %d of %d objects did not fit without overlap and were left out; enlarge "
-                    "placement.area or lower the counts (placement.on_failure: error makes this an error)",
-                    draft.plan.recipe_path, draft.frame_index, sum(counts) - len(objects), sum(counts))
-    draft.objects = tuple(objects)
 
 
 def sample_lights(lights: Sequence[LightRecipe], rng: np.random.Generator,

@@ -98,6 +98,9 @@ class ObjectSpec:
     bbox_min: Vec3 = (-1.0, -1.0, -1.0)
     """Axis-aligned bounds of the unscaled, unrotated shape in its own frame, metres."""
     bbox_max: Vec3 = (1.0, 1.0, 1.0)
+    mesh_transform: Matrix = ((1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), (0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))
+    """4x4 from the mesh file's own frame to the object frame (asset normalization: up axis,
+    origin, size), applied to the imported vertices before ``location``/``rotation``/``scale``."""
 
 
 @dataclass(frozen=True)
