@@ -154,6 +154,11 @@ class FrameBuffers:
     """Per-object visibility, filled by the sensors stage."""
     keypoints: Mapping[int, ObjectKeypoints] | None = None
     """Per-object keypoints with COCO visibility flags, filled by the sensors stage."""
+    flow_forward: np.ndarray | None = None
+    """(H, W, 2) float32 optical flow to the next frame in pixels, ``[..., 0] = dx`` (right),
+    ``[..., 1] = dy`` (down): the pixel (x, y) moves to (x + dx, y + dy). None for stills."""
+    flow_backward: np.ndarray | None = None
+    """(H, W, 2) float32 optical flow to the previous frame, same convention. None for stills."""
 
     @property
     def height(self) -> int:

@@ -43,6 +43,9 @@ class Renderer(Protocol):
     def render(self, spec: SceneSpec) -> FrameBuffers:
         """Render one frame."""
 
+    def settle(self, spec: SceneSpec) -> SceneSpec:
+        """The frame with its physics bodies settled (called when ``spec.physics`` is set)."""
+
     def close(self) -> None:
         """Free what the renderer holds."""
 
@@ -84,9 +87,26 @@ def plan_run(job: RenderJob, recipe: Recipe | None = None) -> RunPlan:
         from synthscape.augment.pipeline import parse_augment
 
         parse_augment(recipe.augment, job.recipe_path)
+    check_blend_assets(recipe, str(job.recipe_path))
     categories = resolve_categories(recipe, job.recipe_path)
     outputs, needs = resolve_outputs(recipe, job, categories)
     return resolve_plan(recipe, recipe_to_dict(recipe), job, outputs, needs, categories)
+
+
+def check_blend_assets(recipe: Recipe, recipe_path: str) -> None:
+    """Read every ``.blend`` entry's geometry into the asset cache (with Blender, where ``bpy`` is installed).
+
+    Raises:
+        RecipeError: an entry that is not a .blend file, lacks its object or collection, has no
+            faces, or is not cached in a Python without ``bpy`` (naming ``objects[i].meshes[j]``).
+    """
+    from synthscape.recipe.blend_entry import check_blend_entries, uses_blend_assets
+
+    if not uses_blend_assets(recipe):
+        return
+    with contextlib.suppress(ImportError):  # no bpy: cached entries still work, others are reported
+        import synthscape.blender.blend_assets  # noqa: F401  (registers the .blend geometry reader)
+    check_blend_entries(recipe, recipe_path)
 
 
 def resolve_outputs(recipe: Recipe, job: RenderJob,
@@ -108,7 +128,10 @@ def resolve_outputs(recipe: Recipe, job: RenderJob,
     requirements = {"lidar": (recipe.lidar is not None, lidar), "lidar_pcd": (recipe.lidar is not None, lidar),
                     "lidar_nuscenes": (recipe.lidar is not None, lidar),
                     "kitti": (any(c.kitti_type for c in categories), "a category with a kitti_type"),
+                    "kitti_tracking": (any(c.kitti_type for c in categories), "a category with a kitti_type"),
                     "disparity": (recipe.rig is not None and recipe.rig.stereo_pair() is not None, stereo)}
+    sequence = (getattr(recipe, "sequence", None) is not None, "a sequence: section (sequence: {frames: N, fps: F})")
+    requirements.update({name: sequence for name in ("flow_fw", "flow_bw", "kitti_flow")})
     unmet = {name: why for name, (present, why) in requirements.items() if not present}
     if requested is None:
         outputs = tuple(name for name in DEFAULT_OUTPUTS if name not in unmet)
@@ -245,12 +268,34 @@ def render_frames(plan: RunPlan, renderer: Renderer, summary: RunSummary,
             if stop is not None and stop.is_set():
                 summary.interrupted = True
                 break
-            spec = sample_frame(plan, index, texture_pools or {})
+            spec = settle_frame(renderer, sample_frame(plan, index, texture_pools or {}), str(plan.recipe_path))
             started = time.perf_counter()
             views = render_views(renderer, spec, further)
             summary.render_seconds += time.perf_counter() - started
             finished(writer.submit(index, functools.partial(write_views, plan, spec, views, renderer.blender_version)))
         finished(writer.drain())
+
+
+def settle_frame(renderer: Renderer, spec: SceneSpec, source: str = "") -> SceneSpec:
+    """``spec`` with its physics bodies settled by the renderer (itself when it has no physics), so
+    every render and writer sees the settled poses.
+
+    Raises:
+        SynthscapeError: the renderer cannot simulate physics, or an object failed the checks after
+            settling with ``on_failure: error`` (prefixed with ``source``, the recipe file).
+    """
+    if spec.physics is None:
+        return spec
+    settle = getattr(renderer, "settle", None)
+    if settle is None:
+        raise SynthscapeError(f"{type(renderer).__name__} cannot settle physics (placement: physics); "
+                              "render with the Cycles renderer")
+    try:
+        return settle(spec)
+    except SynthscapeError as error:
+        if not source:
+            raise
+        raise SynthscapeError(f"{source}: {error}") from None
 
 
 def render_dataset(job: RenderJob | RunPlan, *, renderer_factory: Callable[[str], Renderer] | None = None,

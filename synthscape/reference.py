@@ -57,7 +57,7 @@ def _default(field: Any) -> str:
     return f"`{json.dumps(value)}`"
 
 
-DISCRIMINATORS = ("op", "source", "type")
+DISCRIMINATORS = ("op", "source", "type", "trajectory")
 """Fields whose literal value tells the variants of a union of sections apart."""
 
 

@@ -38,6 +38,7 @@ def _small(**kw) -> LidarRecipe:
 
 @pytest.mark.parametrize("name,rings,top,bottom", [("hdl64e", 64, 2.0, -24.8),
                                                    ("vlp16", 16, 15.0, -15.0),
+                                                   ("os1_32", 32, 22.1, -22.1),
                                                    ("os1_64", 64, 22.5, -22.5),
                                                    ("os1_128", 128, 22.5, -22.5)])
 def test_presets_have_real_beam_layouts(name, rings, top, bottom):

@@ -65,9 +65,11 @@ def test_lidar_points_land_on_matching_rendered_depth(street: Path, frame: int) 
     assert set(instance_labels[same].tolist()) > {0}
 
 
-BOX_SHAPED = {"Car", "Cyclist"}
-"""KITTI types that street.yaml models as cuboids, so their silhouette fills the 3D box's projection.
-Pedestrians are cylinders: their 2D box lies inside the projected 3D box but is narrower."""
+MIN_IOU = {"Car": 0.8, "Van": 0.8, "Cyclist": 0.7}
+"""Least IoU of an unoccluded, untruncated object's 2D box with its projected 3D box, per KITTI type.
+street.yaml's procedural cars fill most of their box (the gap: ground clearance behind the wheels, the
+cabin's taper), a cyclist less (wheels, rider); a pedestrian's limbs leave much of it empty, so
+pedestrians are only checked to lie inside it."""
 
 
 def test_kitti_boxes_project_onto_their_2d_boxes(street: Path) -> None:
@@ -89,8 +91,8 @@ def test_kitti_boxes_project_onto_their_2d_boxes(street: Path) -> None:
                 (o.cls_type, projected, o.box2d)
             if o.cls_type == "Car":
                 assert o.l > o.w, "a car's length runs along its heading"
-            if o.cls_type in BOX_SHAPED:
-                assert _iou(projected, o.box2d) >= 0.9, (o.cls_type, projected, o.box2d)
+            if o.cls_type in MIN_IOU:
+                assert _iou(projected, o.box2d) >= MIN_IOU[o.cls_type], (o.cls_type, projected, o.box2d)
                 checked += 1
     assert checked >= 1
 

@@ -53,11 +53,12 @@ def fake_buffers(spec: SceneSpec) -> FrameBuffers:
     normal = np.zeros((height, width, 3), np.float32)
     instance = np.zeros((height, width), np.uint16)
     rows, cols = np.mgrid[0:height, 0:width] + 0.5
-    disks = [(d, o) for o in spec.objects if (d := _disk(spec, o)) is not None]
-    for (u, v, radius, z), obj in sorted(disks, key=lambda item: -item[0][3]):
+    bodies = [(o, o.instance_id) for o in spec.objects] + [(o, 0) for o in spec.distractors]  # distractors: 0
+    disks = [(d, o, i) for o, i in bodies if (d := _disk(spec, o)) is not None]
+    for (u, v, radius, z), obj, instance_id in sorted(disks, key=lambda item: -item[0][3]):
         inside = (cols - u) ** 2 + (rows - v) ** 2 <= radius ** 2
         rgb[inside] = np.asarray(obj.material.base_color, np.float32)
-        depth[inside], normal[inside], instance[inside] = z, (0.0, 0.0, 1.0), obj.instance_id
+        depth[inside], normal[inside], instance[inside] = z, (0.0, 0.0, 1.0), instance_id
     return FrameBuffers(rgb=rgb, depth=depth, normal=normal, instance=instance)
 
 
@@ -84,6 +85,10 @@ class FakeRenderer:
         if delay > 0:
             time.sleep(delay)
         return fake_buffers(spec)
+
+    def settle(self, spec: SceneSpec) -> SceneSpec:
+        """No simulation: the drop poses are kept (dry runs of physics recipes)."""
+        return spec
 
     def close(self) -> None:
         """Nothing to free."""

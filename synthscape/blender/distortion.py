@@ -64,7 +64,8 @@ def distort_buffers(camera: CameraSpec, render: CameraSpec, buffers: FrameBuffer
     return dataclasses.replace(buffers, rgb=rgb.astype(np.float32, copy=False),
                                depth=np.ascontiguousarray(buffers.depth[rows, cols]),
                                normal=np.ascontiguousarray(buffers.normal[rows, cols]),
-                               instance=np.ascontiguousarray(buffers.instance[rows, cols]))
+                               instance=np.ascontiguousarray(buffers.instance[rows, cols]),
+                               flow_forward=None, flow_backward=None)  # flow outputs refuse distortion
 
 
 __all__ = ["distort_buffers"]

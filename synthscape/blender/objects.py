@@ -6,6 +6,7 @@ import bpy
 from mathutils import Matrix
 
 from synthscape.blender import compat
+from synthscape.blender.blend_assets import build_blend_spec_object, fill_empty_slots, is_blend_spec
 from synthscape.blender.materials import build_material, update_material
 from synthscape.blender.primitives import primitive_mesh, scaled_plane_mesh
 from synthscape.spec.scene_spec import GroundSpec, ObjectSpec
@@ -20,8 +21,47 @@ def _link(obj: bpy.types.Object) -> bpy.types.Object:
     return obj
 
 
-def _import_mesh(path: str) -> bpy.types.Object:
+_ASSET_MESHES: dict[tuple, bpy.types.Mesh] = {}
+"""Imported asset meshes of this frame, by (file, hash, mesh_transform, own materials): the
+frame's further objects of one asset are linked duplicates (``obj.data`` shared)."""
+
+
+def _live_mesh(key: tuple) -> bpy.types.Mesh | None:
+    """The imported mesh of ``key`` if it still exists (``clear_frame`` removes a frame's meshes)."""
+    mesh = _ASSET_MESHES.get(key)
+    if mesh is None:
+        return None
+    try:
+        alive = bpy.data.meshes.get(mesh.name) == mesh
+    except ReferenceError:
+        alive = False
+    if not alive:
+        del _ASSET_MESHES[key]
+        return None
+    return mesh
+
+
+def _asset_object(spec: ObjectSpec, name: str) -> bpy.types.Object:
+    """A mesh-file object: the file imported once per frame, its vertices through ``mesh_transform``;
+    further objects of the same asset share that mesh datablock."""
+    if not spec.mesh_path:
+        raise ValueError(f"object {spec.instance_id}: shape 'mesh' needs mesh_path")
+    key = (spec.mesh_path, spec.asset_hash, tuple(map(tuple, spec.mesh_transform)), spec.use_asset_materials)
+    mesh = _live_mesh(key)
+    if mesh is not None:
+        return _link(bpy.data.objects.new(name, mesh))
+    obj = _import_mesh(spec.mesh_path, keep_materials=spec.use_asset_materials)
+    obj.data.transform(Matrix(spec.mesh_transform))
+    obj.data.update()
+    obj.name = name
+    _ASSET_MESHES[key] = obj.data
+    return obj
+
+
+def _import_mesh(path: str, keep_materials: bool = False) -> bpy.types.Object:
     """Import a mesh file and join its mesh objects into one object (file origin kept).
+
+    The file's materials are dropped unless ``keep_materials``.
 
     Raises:
         FileNotFoundError / ValueError: missing file, unsupported suffix or no mesh inside.
@@ -49,8 +89,9 @@ def _import_mesh(path: str) -> bpy.types.Object:
     if len(meshes) > 1:
         with bpy.context.temp_override(active_object=target, selected_editable_objects=meshes):
             bpy.ops.object.join()
-    target.data.materials.clear()
-    target.data.polygons.foreach_set("material_index", [0] * len(target.data.polygons))
+    if not keep_materials:
+        target.data.materials.clear()
+        target.data.polygons.foreach_set("material_index", [0] * len(target.data.polygons))
     return target
 
 
@@ -68,11 +109,10 @@ def build_object(spec: ObjectSpec, reuse: bpy.types.Object | None = None) -> bpy
     """
     name = f"object_{spec.instance_id:04d}"
     old = reuse.material_slots[0].material if reuse is not None and reuse.material_slots else None
-    if spec.shape == "mesh":
-        if not spec.mesh_path:
-            raise ValueError(f"object {spec.instance_id}: shape 'mesh' needs mesh_path")
-        obj = _import_mesh(spec.mesh_path)
-        obj.name = name
+    if is_blend_spec(spec):
+        obj = build_blend_spec_object(spec, name)
+    elif spec.shape == "mesh":
+        obj = _asset_object(spec, name)
     elif reuse is not None:
         obj = reuse
         mesh = primitive_mesh(spec.shape)
@@ -86,12 +126,16 @@ def build_object(spec: ObjectSpec, reuse: bpy.types.Object | None = None) -> bpy
     obj.rotation_euler = spec.rotation
     obj.scale = spec.scale
     obj.pass_index = spec.instance_id
-    material = old if old is not None and update_material(old, spec.material, spec.scale) else None
+    reused = old is not None and update_material(old, spec.material, spec.scale, spec.color_attribute)
+    material = old if reused else None
     if material is None:
         if old is not None:
             bpy.data.materials.remove(old)
-        material = build_material(spec.material, f"{obj.name}_material", spec.scale)
-    _assign(obj, material)
+        material = build_material(spec.material, f"{obj.name}_material", spec.scale, spec.color_attribute)
+    if spec.shape == "mesh" and spec.use_asset_materials:
+        fill_empty_slots(obj, material)  # the file's materials; the group's where a face has none
+    else:
+        _assign(obj, material)
     return obj
 
 

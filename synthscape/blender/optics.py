@@ -49,14 +49,17 @@ def apply_depth_of_field(camera: bpy.types.Object, optics: OpticsSpec | None,
 def apply_optics(scene: bpy.types.Scene, spec: SceneSpec, camera: bpy.types.Object,
                  objects: Mapping[int, bpy.types.Object]) -> None:
     """Realize the frame's motion blur and depth of field (or clear the previous frame's)."""
-    apply_motion(scene, spec.optics, camera, objects)
+    apply_motion(scene, spec.optics, camera, objects, spec.motion, spec.camera)
     apply_depth_of_field(camera, spec.optics, spec.camera.world_to_camera)
 
 
 def needs_sharp_labels(spec: SceneSpec) -> bool:
     """True when the RGB render's label passes would be blurred (motion blur or depth of field)."""
     optics = spec.optics
-    return optics is not None and (optics.has_motion_blur() or optics.has_depth_of_field())
+    if optics is None:
+        return False
+    sequence_blur = spec.motion is not None and optics.shutter_s > 0
+    return sequence_blur or optics.has_motion_blur() or optics.has_depth_of_field()
 
 
 @contextlib.contextmanager

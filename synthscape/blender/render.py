@@ -85,6 +85,13 @@ class CyclesRenderer:
         """
         return build_scene(spec, self._scene, reusable=clear_frame(keep_reusable=True))
 
+    def settle(self, spec: SceneSpec) -> SceneSpec:
+        """Drop and settle the physics bodies of ``spec`` (Blender's rigid body world); a new spec
+        with the settled poses (:func:`synthscape.blender.physics.settle_spec`), ``spec`` without physics."""
+        from synthscape.blender.physics import settle_spec
+
+        return settle_spec(spec, self._scene, self.build)
+
     def render(self, spec: SceneSpec) -> FrameBuffers:
         """Build ``spec`` (after clearing the previous frame), render it and return its passes.
 
@@ -94,6 +101,7 @@ class CyclesRenderer:
         """
         rendered = render_view(spec)  # a distorted camera renders undistorted with a margin
         instance_of = self.build(rendered)
+        self._scene.view_layers[0].use_pass_vector = wants_flow(spec)
         path = self._tmp / f"frame_{spec.frame_index:06d}.exr"
         self._scene.render.filepath = str(path)
         self.last_render_seconds, self._frame_start = 0.0, None
@@ -136,6 +144,11 @@ class CyclesRenderer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def wants_flow(spec: SceneSpec) -> bool:
+    """True when the frame's outputs need optical flow (a sequence frame with a flow output)."""
+    return spec.motion is not None and "flow" in spec.needs
 
 
 def render_view(spec: SceneSpec) -> SceneSpec:
@@ -201,4 +214,23 @@ def buffers_from_exr(channels: dict[str, np.ndarray]) -> FrameBuffers:
     if index.ndim == 3:
         index = index[..., 0]
     instance = np.rint(index).clip(0, 65535).astype(np.uint16)
-    return FrameBuffers(rgb=rgb, depth=depth, normal=normal, instance=instance)
+    forward, backward = flow_from_vector_pass(channels)
+    return FrameBuffers(rgb=rgb, depth=depth, normal=normal, instance=instance,
+                        flow_forward=forward, flow_backward=backward)
+
+
+def flow_from_vector_pass(channels: dict[str, np.ndarray]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Forward and backward flow (:class:`FrameBuffers` convention) from Cycles' Vector pass, if rendered.
+
+    Cycles writes, in pixels with y pointing up, ``X, Y = previous - current`` and ``Z, W =
+    current - next`` positions of the surface seen at each pixel (checked by rendering a known
+    motion, ``tests/test_flow_render.py``). With y down: forward ``(-Z, W)``, backward ``(X, -Y)``.
+    """
+    try:
+        vector = _stack(channels, "Vector", "XYZW")
+    except KeyError:
+        return None, None
+    vector = np.asarray(vector, dtype=np.float32)
+    forward = np.stack([-vector[..., 2], vector[..., 3]], axis=-1)
+    backward = np.stack([vector[..., 0], -vector[..., 1]], axis=-1)
+    return forward, backward

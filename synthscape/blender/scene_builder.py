@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import bpy
@@ -12,7 +13,8 @@ from synthscape.blender.lights import build_light, build_world
 from synthscape.blender.objects import REUSABLE, build_ground, build_object
 from synthscape.blender.optics import apply_optics
 from synthscape.blender.primitives import TAG, shared_primitive_meshes
-from synthscape.spec.scene_spec import RenderSpec, SceneSpec
+from synthscape.blender.supports import build_supports
+from synthscape.spec.scene_spec import ObjectSpec, RenderSpec, SceneSpec
 
 FRAME_DATA: tuple[str, ...] = (
     "objects", "meshes", "materials", "images", "lights", "cameras", "worlds", "node_groups",
@@ -107,7 +109,8 @@ def build_scene(spec: SceneSpec, scene: bpy.types.Scene,
             each primitive object of ``spec`` reuses the one of its name, the rest are removed.
 
     Returns:
-        Map from Blender object name to instance id (0 for the ground).
+        Map from Blender object name to instance id (0 for the ground, the supports and the
+        distractors, which the exported scene mesh thus holds as background).
     """
     apply_render_spec(scene, spec.render)
     reuse = _reuse_plan(spec, reusable or {})
@@ -115,15 +118,30 @@ def build_scene(spec: SceneSpec, scene: bpy.types.Scene,
     by_instance: dict[int, bpy.types.Object] = {}
     if spec.ground is not None:
         instance_of[build_ground(spec.ground).name] = 0
+    for support in build_supports(spec, scene):
+        instance_of[support.name] = 0
     for object_spec in spec.objects:
         obj = build_object(object_spec, reuse.get(object_spec.instance_id))
         instance_of[obj.name] = object_spec.instance_id
         by_instance[object_spec.instance_id] = obj
+    for distractor in spec.distractors:
+        instance_of[build_distractor(distractor).name] = 0
     for index, light in enumerate(spec.lights):
         build_light(light, f"light_{index:03d}")
     build_world(spec.world, scene)
     apply_optics(scene, spec, build_camera(spec.camera, scene), by_instance)
     return instance_of
+
+
+def build_distractor(spec: ObjectSpec) -> bpy.types.Object:
+    """A distractor (``spec.distractors``): built as an object is, named ``distractor_NNNN`` (its own
+    id space), pass index 0, so it renders, occludes and casts shadows but labels as background."""
+    obj = build_object(dataclasses.replace(spec, instance_id=0))
+    obj.name = f"distractor_{spec.instance_id:04d}"
+    obj.pass_index = 0
+    if REUSABLE in obj:  # never reused as a labelled object of the next frame
+        del obj[REUSABLE]
+    return obj
 
 
 def _slot_materials(objects: Iterable[bpy.types.Object]) -> set[bpy.types.Material]:

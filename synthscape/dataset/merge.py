@@ -14,11 +14,12 @@ import os
 import platform
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synthscape.assets.provenance import asset_provenance
 from synthscape.dataset.resume import clean_stale_temp_files, dataset_level_only
 from synthscape.dataset.run_record import RunRecord, require_run_record
 from synthscape.dataset.status import MERGED_KEY, DatasetStatus, dataset_status, format_ranges, merged_frames_record
@@ -130,6 +131,14 @@ def texture_provenance(out_dir: Path, frames: list[int]) -> list[dict[str, Any]]
     return [found[name] for name in sorted(found)]
 
 
+def frame_metas(out_dir: Path, frames: list[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(frame index, meta dict)`` of every merged frame that has a ``meta`` file."""
+    for index in frames:
+        path = frame_file(out_dir, "meta", index, "json")
+        if path.is_file():
+            yield index, _read_json(path)
+
+
 def refuse_incomplete(status: DatasetStatus) -> None:
     """Raise a :class:`MergeError` listing the frames that are not done."""
     parts = []
@@ -200,12 +209,14 @@ def merge_dataset(out_dir: str | os.PathLike[str], *, allow_partial: bool = Fals
     blender = check_frames(out, status.done, record)
     written, counts = finalize_frames(out, status.done, record, outputs if outputs is not None else run_outputs(record))
     textures = texture_provenance(out, status.done)
-    written.append(_write_dataset_json(out, record, status, counts, summary, blender, textures))
+    assets = asset_provenance(frame_metas(out, status.done), Path(record.recipe_path).resolve().parent)
+    written.append(_write_dataset_json(out, record, status, counts, summary, blender, textures, assets))
     return MergeResult(status=status, frames_merged=len(status.done), category_counts=counts, written=written)
 
 
 def _write_dataset_json(out: Path, record: RunRecord, status: DatasetStatus, counts: dict[str, int],
-                        summary: Any, blender: str | None, textures: list[dict[str, Any]]) -> Path:
+                        summary: Any, blender: str | None, textures: list[dict[str, Any]],
+                        assets: list[dict[str, Any]]) -> Path:
     from synthscape.versions import software_versions
     from synthscape.writers.dataset_json import write_dataset_json
 
@@ -221,5 +232,5 @@ def _write_dataset_json(out: Path, record: RunRecord, status: DatasetStatus, cou
         versions=software_versions(device.get("blender_version") or blender), category_counts=counts,
         timings=timings, device_info=device,
         extra={"recipe_path": record.recipe_path, "complete": status.complete,
-               "frames_done": len(status.done), "textures": textures,
+               "frames_done": len(status.done), "textures": textures, "assets": assets,
                MERGED_KEY: merged_frames_record(out, status.done)})

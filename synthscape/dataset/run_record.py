@@ -26,7 +26,8 @@ log = logging.getLogger("synthscape.dataset.run_record")
 
 RUN_FILE = "run.json"
 RUN_SCHEMA_VERSION = 2
-_DEFINING = ("recipe_sha256", "frames", "seed", "resolution", "samples", "outputs", "cameras")
+_DEFINING = ("recipe_sha256", "frames", "seed", "resolution", "samples", "outputs", "cameras", "sequence_frames",
+             "fps")
 
 
 class RunRecordError(SynthscapeError):
@@ -49,6 +50,8 @@ class RunRecord:
         num_shards: how the last run split the frames (informational; 1 = one process).
         outputs: the output formats every frame writes.
         cameras: the rig's camera names, main camera first.
+        sequence_frames: frames per sequence (1 for stills).
+        fps: frames per second of the sequences (0 for stills).
     """
 
     recipe_path: str
@@ -62,6 +65,8 @@ class RunRecord:
     num_shards: int = 1
     outputs: tuple[str, ...] = ()
     cameras: tuple[str, ...] = ("camera",)
+    sequence_frames: int = 1
+    fps: float = 0.0
 
     @property
     def recipe_sha256(self) -> str:
@@ -77,6 +82,7 @@ class RunRecord:
             "resolution": list(self.resolution) if self.resolution else None, "samples": self.samples,
             "categories": [{"id": c.id, "name": c.name, "kitti_type": c.kitti_type} for c in self.categories],
             "num_shards": self.num_shards, "outputs": list(self.outputs), "cameras": list(self.cameras),
+            "sequence_frames": self.sequence_frames, "fps": self.fps,
         }
 
 
@@ -89,7 +95,7 @@ def record_for_plan(plan: RunPlan, num_shards: int = 1) -> RunRecord:
     return RunRecord(recipe_path=str(plan.recipe_path), recipe=plan.recipe_dict, name=plan.name,
                      frames=plan.frames, seed=plan.seed, resolution=plan.resolution, samples=plan.samples,
                      categories=plan.categories, num_shards=num_shards, outputs=plan.outputs,
-                     cameras=plan.cameras)
+                     cameras=plan.cameras, sequence_frames=plan.sequence_frames, fps=plan.fps)
 
 
 def record_from_dict(data: dict[str, Any], source: str = RUN_FILE) -> RunRecord:
@@ -104,6 +110,7 @@ def record_from_dict(data: dict[str, Any], source: str = RUN_FILE) -> RunRecord:
                          resolution=tuple(data["resolution"]) if data.get("resolution") else None,
                          samples=data.get("samples"), num_shards=int(data.get("num_shards", 1)),
                          outputs=tuple(data.get("outputs") or ()), cameras=tuple(data.get("cameras") or ("camera",)),
+                         sequence_frames=int(data.get("sequence_frames", 1)), fps=float(data.get("fps", 0.0)),
                          categories=tuple(CategorySpec(int(c["id"]), str(c["name"]), c.get("kitti_type"))
                                           for c in data["categories"]))
     except (KeyError, TypeError, ValueError) as error:

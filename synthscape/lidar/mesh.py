@@ -129,7 +129,8 @@ def merge_meshes(meshes: Sequence[SceneMesh]) -> SceneMesh:
 
 
 def scene_mesh_from_spec(spec: SceneSpec) -> SceneMesh:
-    """Approximate a spec's scene by the ground plane plus each object's oriented bounding box.
+    """Approximate a spec's scene by the ground plane plus each object's (and distractor's, as
+    instance 0) oriented bounding box.
 
     Exact for ``cube`` objects whose bbox is the cube; other shapes become their bounding box.
     """
@@ -138,10 +139,11 @@ def scene_mesh_from_spec(spec: SceneSpec) -> SceneMesh:
         material = spec.ground.material
         parts.append(ground_mesh(spec.ground.size, luminance(material.base_color),
                                  SurfaceOptics.from_material(material)))
-    for obj in spec.objects:
+    bodies = [(o, o.instance_id) for o in spec.objects] + [(o, 0) for o in spec.distractors]  # distractors: 0
+    for obj, instance_id in bodies:
         m = object_to_world(obj.location, obj.rotation, obj.scale)
         corners = box_corners(obj.bbox_min, obj.bbox_max) @ m[:3, :3].T + m[:3, 3]
-        parts.append(box_mesh(corners, obj.instance_id, luminance(obj.material.base_color),
+        parts.append(box_mesh(corners, instance_id, luminance(obj.material.base_color),
                               SurfaceOptics.from_material(obj.material)))
     if not parts:
         raise ValueError("scene_mesh_from_spec: the spec has neither ground nor objects")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from synthscape.errors import RecipeError
 from typing import TYPE_CHECKING
+
+from synthscape.errors import RecipeError
+from synthscape.recipe.assets import group_category_names
 
 if TYPE_CHECKING:
     from synthscape.recipe.schema import Recipe
@@ -26,18 +28,20 @@ def _kitti_types(recipe: Recipe, names: list[str], source: str) -> dict[str, str
     kitti: dict[str, str | None] = {name: declared[name].kitti_type if name in declared else None
                                     for name in names}
     for index, group in enumerate(recipe.objects):
-        if group.kitti_type is None:
+        if group.kitti_type is None or not getattr(group, "label", True):  # distractors: no category
             continue
-        if kitti[group.category] not in (None, group.kitti_type):
-            raise RecipeError(source, [(f"objects[{index}].kitti_type",
-                                        f"category {group.category!r} already has KITTI type "
-                                        f"{kitti[group.category]!r}")])
-        kitti[group.category] = group.kitti_type
+        for name in group_category_names(group):
+            if kitti[name] not in (None, group.kitti_type):
+                raise RecipeError(source, [(f"objects[{index}].kitti_type",
+                                            f"category {name!r} already has KITTI type {kitti[name]!r}")])
+            kitti[name] = group.kitti_type
     return kitti
 
 
 def resolve_categories(recipe: Recipe, source: str = "<recipe>") -> tuple[CategorySpec, ...]:
     """Stable category ids: explicit ``categories:`` ids first, then order of first appearance.
+
+    A group with ``category_from: folder`` brings the names of its assets' folders, sorted.
 
     Args:
         recipe: a validated recipe.
@@ -49,8 +53,11 @@ def resolve_categories(recipe: Recipe, source: str = "<recipe>") -> tuple[Catego
     declared = {c.name: c for c in recipe.categories}
     names = list(declared)
     for group in recipe.objects:
-        if group.category not in names:
-            names.append(group.category)
+        if not getattr(group, "label", True):  # distractors (label: false) bring no category
+            continue
+        for name in group_category_names(group):
+            if name not in names:
+                names.append(name)
     kitti = _kitti_types(recipe, names, source)
     used = {c.id for c in recipe.categories if c.id is not None}
     next_id = 1

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from synthscape.errors import SynthscapeError
 from synthscape.plan.categories import CategorySpec, resolve_categories
 from typing import TYPE_CHECKING
 
@@ -98,6 +99,9 @@ class RunPlan:
         outputs: the output formats every frame writes, in writing order.
         needs: what the outputs need beyond the render passes (``mesh``, ``visibility``, ``lidar``).
         cameras: names of the rig's cameras, main camera first.
+        sequence_frames: frames per sequence (N; 1 for stills): frame ``g`` is step ``g % N`` of
+            sequence ``g // N``.
+        fps: frames per second of the sequences (0 for stills).
     """
 
     job: RenderJob
@@ -113,6 +117,8 @@ class RunPlan:
     outputs: tuple[str, ...]
     needs: frozenset[str] = field(default_factory=frozenset)
     cameras: tuple[str, ...] = ("camera",)
+    sequence_frames: int = 1
+    fps: float = 0.0
 
     @property
     def recipe_path(self) -> str:
@@ -137,6 +143,22 @@ def camera_names(recipe: Recipe) -> tuple[str, ...]:
     return (recipe.camera.name, *extra)
 
 
+def sequence_of(recipe: Recipe, job: RenderJob) -> tuple[int, float]:
+    """Frames per sequence and fps of the run (``(1, 0.0)`` for stills).
+
+    Raises:
+        SynthscapeError: ``--frames`` is not a multiple of ``sequence.frames`` (exit 2).
+    """
+    if recipe.sequence is None:
+        return 1, 0.0
+    length = int(recipe.sequence.frames)
+    if job.frames is not None and job.frames % length:
+        raise SynthscapeError(f"--frames {job.frames}: {job.recipe_path}: sequence.frames is {length}, and the "
+                              f"frames must be whole sequences; pass --frames as a multiple of {length} "
+                              f"(e.g. {max(length, job.frames // length * length)}) or change sequence.frames")
+    return length, float(recipe.sequence.fps)
+
+
 def resolve_plan(recipe: Recipe, recipe_dict: dict[str, Any], job: RenderJob, outputs: Sequence[str],
                  needs: frozenset[str] = frozenset(),
                  categories: tuple[CategorySpec, ...] | None = None) -> RunPlan:
@@ -151,7 +173,8 @@ def resolve_plan(recipe: Recipe, recipe_dict: dict[str, Any], job: RenderJob, ou
         categories: the recipe's resolved categories, when the caller has them already.
     """
     width, height = job.resolution or recipe.camera.resolution
-    return RunPlan(
+    sequence_frames, fps = sequence_of(recipe, job)
+    return RunPlan(sequence_frames=sequence_frames, fps=fps,
         job=job, recipe=recipe, recipe_dict=recipe_dict, name=recipe.name,
         frames=int(job.frames if job.frames is not None else recipe.frames),
         seed=int(job.seed if job.seed is not None else recipe.seed),

@@ -22,7 +22,7 @@ from synthscape.recipe.distributions import (
     parse_distribution,
     short_repr,
 )
-from synthscape.recipe.mesh_files import read_mesh_vertices
+from synthscape.recipe.mesh_files import check_mesh_file
 
 
 def _describe_range(ge: float | None, le: float | None, gt: float | None) -> str:
@@ -182,7 +182,7 @@ def ExistingFile(*suffixes: str) -> Any:  # noqa: N802
 
 def _readable_mesh(path: str | None) -> str | None:
     if path is not None:
-        read_mesh_vertices(path)
+        check_mesh_file(path)
     return path
 
 

@@ -78,9 +78,10 @@ class DistortionRecipe(BaseModel):
         return any(self._can_be_nonzero(name) for name in self.coefficient_names())
 
 
-PINHOLE_ONLY_OUTPUTS = ("kitti", "bop", "disparity")
-"""Formats whose camera model is a pinhole ``K`` alone (KITTI ``P2``, BOP ``cam_K``, rectified stereo disparity)."""
-PINHOLE_ONLY_PER_CAMERA = ("bop",)
+PINHOLE_ONLY_OUTPUTS = ("kitti", "bop", "disparity", "flow_fw", "flow_bw", "kitti_flow")
+"""Formats whose camera model is a pinhole ``K`` alone (KITTI ``P2``, BOP ``cam_K``, rectified stereo disparity),
+and optical flow (rendered as a pinhole's vector pass, not remapped through the lens)."""
+PINHOLE_ONLY_PER_CAMERA = ("bop", "flow_fw", "flow_bw", "kitti_flow")
 """Of those, the ones written for every camera of the rig (KITTI and disparity use the main camera only)."""
 
 

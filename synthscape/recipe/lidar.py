@@ -119,8 +119,8 @@ class LidarRecipe(BaseModel):
     """A spinning LiDAR rigidly mounted next to the camera."""
 
     model_config = _CONFIG
-    preset: Literal["hdl64e", "vlp16", "vlp32c", "pandar64", "os1_64", "os1_128", "custom"] = "hdl64e"
-    """Sensor model: Velodyne HDL-64E, VLP-16 or VLP-32C, Hesai Pandar64, Ouster OS1-64 or OS1-128, or ``custom``
+    preset: Literal["hdl64e", "vlp16", "vlp32c", "pandar64", "os1_32", "os1_64", "os1_128", "custom"] = "hdl64e"
+    """Sensor model: Velodyne HDL-64E, VLP-16 or VLP-32C, Hesai Pandar64, Ouster OS1-32, OS1-64 or OS1-128, or ``custom``
     (then give ``elevations_deg`` and a horizontal resolution)."""
     elevations_deg: tuple[float, ...] | None = None
     """Per-beam elevation table, degrees (required for ``custom``, overrides a preset)."""

@@ -64,18 +64,29 @@ defaults Hesai publishes for the Pandar64 (its User's Manual, appendix "Channel 
 and the same table in Hesai's Apache-2.0 ROS/Apollo driver as ``pandar64_elev_angle_map``):
 -25..+15 deg, 1/6 deg steps around the horizon. Per-unit calibration files refine them."""
 
+OS1_32_ELEVATIONS_DEG: tuple[float, ...] = (
+    22.10, 20.67, 19.25, 17.82, 16.40, 14.97, 13.55, 12.12, 10.69, 9.27, 7.84, 6.42, 4.99, 3.56, 2.14, 0.71,
+    -0.71, -2.14, -3.56, -4.99, -6.42, -7.84, -9.27, -10.69, -12.12, -13.55, -14.97, -16.40, -17.82, -19.25,
+    -20.67, -22.10)
+"""Ouster OS1-32 beam elevations, degrees, top beam first: the ``beam_altitude_angles`` of the OS1
+32-channel profile NVIDIA Isaac Sim ships (Apache-2.0; beam intrinsics read from a unit with the
+sensor's ``get_beam_intrinsics``, with the rev06 OS1 datasheet's range and accuracy): uniform
+1.425 deg steps over +-22.1 deg. Each unit reports its own table; the per-beam azimuth offsets
+(about +-4.2 deg, staggered in groups of four) are not modelled."""
+
 PRESETS: dict[str, SensorModel] = {
     "hdl64e": SensorModel("hdl64e", _hdl64e_elevations(), 2048, 0.9, 120.0, 10.0, 0.02),
     "vlp16": SensorModel("vlp16", _uniform(15.0, -15.0, 16), 1800, 0.5, 100.0, 10.0, 0.03),
     "vlp32c": SensorModel("vlp32c", VLP32C_ELEVATIONS_DEG, 1800, 1.0, 200.0, 10.0, 0.03),
     "pandar64": SensorModel("pandar64", PANDAR64_ELEVATIONS_DEG, 1800, 0.3, 200.0, 10.0, 0.02),
+    "os1_32": SensorModel("os1_32", OS1_32_ELEVATIONS_DEG, 1024, 0.3, 120.0, 10.0, 0.03),
     "os1_64": SensorModel("os1_64", _uniform(22.5, -22.5, 64), 2048, 0.3, 120.0, 10.0, 0.03),
     "os1_128": SensorModel("os1_128", _uniform(22.5, -22.5, 128), 2048, 0.3, 120.0, 10.0, 0.03),
 }
 """Presets. HDL-64E: upper block of 32 beams +2.0..-8.33 deg, lower block -8.83..-24.8 deg
 (KITTI's sensor). VLP-16: -15..+15 deg in 2 deg steps. VLP-32C: Velodyne's published table
 (:data:`VLP32C_ELEVATIONS_DEG`), 0.2 deg azimuth steps at 10 Hz, 200 m, +-3 cm. Ouster
-OS1-64/128: uniform +-22.5 deg. Hesai Pandar64: Hesai's published table
-(:data:`PANDAR64_ELEVATIONS_DEG`), 0.2 deg azimuth steps at 10 Hz, 0.3-200 m, +-2 cm. Ouster OS1-32
-is left out: no published source for its beam angles was found here (Ouster's datasheets give 33.2,
-42.4 or 45 deg fields of view depending on the hardware revision)."""
+OS1-32: a unit's reported table (:data:`OS1_32_ELEVATIONS_DEG`), 1024 columns at 10 Hz (the
+default ``1024x10`` mode), 0.3-120 m, +-3 cm. Ouster OS1-64/128: uniform +-22.5 deg. Hesai
+Pandar64: Hesai's published table (:data:`PANDAR64_ELEVATIONS_DEG`), 0.2 deg azimuth steps at 10 Hz,
+0.3-200 m, +-2 cm."""

@@ -13,11 +13,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
+from synthscape.recipe.assets import MeshLibraryField, NormalizeRecipe, check_group_assets
 from synthscape.recipe.bop import BopRecipe
 from synthscape.recipe.lens import DistortionRecipe
+from synthscape.recipe.hdri import HdriFile, HdriLibraryRecipe
 from synthscape.recipe.lidar import LidarRecipe
+from synthscape.recipe.material_library import MaterialLibraryBase
 from synthscape.recipe.optics import OpticsRecipe
+from synthscape.recipe.orientation import OrientationRecipe
+from synthscape.recipe.procedural import ProceduralField
+from synthscape.recipe.physics import (CollisionShape, PhysicsFailure, PhysicsRecipe, SupportShapeRecipe,
+                                       mesh_watertight_problem)
 from synthscape.recipe.rig import RigRecipe, check_camera_name
+from synthscape.recipe.sequence import ObjectMotionRecipe, SequenceRecipe
 from synthscape.recipe.fields import (Color, ExistingFile, Integer, KittiType, MeshFile, NonBlankName, Number,
                                       Scale, Vector)
 from synthscape.textures.recipe import TextureRecipe
@@ -26,6 +34,8 @@ MESH_SUFFIXES = (".obj", ".ply", ".glb", ".gltf", ".stl")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".webp")
 
 Primitive = Literal["cube", "sphere", "cylinder", "cone", "torus", "monkey"]
+GEOMETRY_KEYS = ("shape", "mesh", "meshes", "procedural")
+"""What an object group is made of: exactly one of these keys per group."""
 
 
 class RecipeModel(BaseModel):
@@ -93,6 +103,18 @@ TextureChoice = Annotated[
     Discriminator(_texture_kind)]
 
 
+class MaterialLibraryRecipe(MaterialLibraryBase):
+    """A folder of PBR texture sets (ambientCG / Poly Haven layout); each object gets one set."""
+
+    mapping: TextureMappingRecipe = TextureMappingRecipe()
+    """Projection (``box`` or ``uv``), scale, rotation and offset of every map of the set (drawn per object)."""
+
+
+HdriChoice = Annotated[
+    Annotated[HdriFile, Tag("file")] | Annotated[HdriLibraryRecipe, Tag("library")],
+    Discriminator(lambda value: "library" if isinstance(value, (dict, HdriLibraryRecipe)) else "file")]
+
+
 class NoiseRecipe(RecipeModel):
     """Procedural noise mixed into the base colour."""
 
@@ -116,12 +138,21 @@ class MaterialRecipe(RecipeModel):
     generated pool (``source: openai|procedural|folder``, see the textures section)."""
     noise: NoiseRecipe | None = None
     """Procedural noise mixed into the base colour."""
+    library: MaterialLibraryRecipe | None = None
+    """A folder of PBR texture sets, one drawn per object (``{folder, pattern}``): colour (tinted by
+    ``base_color``), roughness, normal, metalness, displacement (as bump) and AO maps. Not with ``texture``."""
     lidar_reflectivity: float | None = Field(default=None, ge=0.0, le=1.0)
     """LiDAR reflectivity in [0, 1] (a Lambertian target of that reflectivity at the sensor's
     wavelength); None = from base colour, metallic and roughness."""
     retroreflective: bool = False
     """Retro-reflective sheeting (signs, number plates): a strong LiDAR return near normal
     incidence that falls off only weakly with angle."""
+
+    @model_validator(mode="after")
+    def _texture_or_library(self) -> MaterialRecipe:
+        if self.texture is not None and self.library is not None:
+            raise ValueError("give either 'texture' (one image or a pool) or 'library' (PBR texture sets), not both")
+        return self
 
 
 class CategoryRecipe(RecipeModel):
@@ -136,53 +167,148 @@ class CategoryRecipe(RecipeModel):
 
 
 class ObjectGroupRecipe(RecipeModel):
-    """A group of objects of one category: a primitive or a mesh file."""
+    """A group of objects of one category: a primitive, a mesh file or a library of mesh files."""
 
-    category: NonBlankName
-    """Category name (declared in ``categories`` or new)."""
+    category: NonBlankName | None = None
+    """Category name (declared in ``categories`` or new); required unless ``category_from: folder``."""
     shape: Primitive | None = None
-    """A Blender primitive. Give exactly one of ``shape`` and ``mesh``."""
+    """A Blender primitive. Give exactly one of ``shape``, ``mesh``, ``meshes`` and ``procedural``."""
     mesh: MeshFile(*MESH_SUFFIXES) = None
     """A mesh file (.obj, .ply, .glb, .gltf, .stl) with at least one face, relative to the recipe's folder."""
+    meshes: MeshLibraryField = None
+    """A mesh library, one file picked per object: a list of files (each a path or ``{path: FILE,
+    weight: W}``, weight 1 by default), ``{folder: DIR, pattern: "*.glb", recursive: false}`` or
+    ``{glob: "DIR/**/*.obj"}``, relative to the recipe's folder. Every file is checked when the
+    recipe is validated (and its bounds cached by file content). A list may also hold ``.blend``
+    assets: ``{blend: FILE.blend, object: NAME}`` or ``{blend: FILE.blend, collection: NAME}`` (and
+    ``weight``), appended headless; a collection becomes one object (one instance id), its origin at
+    the collection's instance offset, an object's at its origin; modifiers are applied."""
+    procedural: ProceduralField = None
+    """A generated shape, its parameters drawn per object: ``{kind: KIND, PARAM: value or
+    distribution, ...}``. Kinds: ``car`` (``body: sedan|hatchback|van``, ``length``, ``width``,
+    ``height``, ``wheel_radius`` in metres), ``pedestrian`` (``height``, ``pose:
+    standing|walking|running|waving``, ``stride``, ``girth``, ``skin``), ``cyclist`` (``rider_height``,
+    ``lean``, ``crank`` degrees, ``wheel_radius``), ``mug``, ``cup``, ``bottle``, ``bowl``, ``box``
+    (sizes in metres); README lists every parameter, its range and default. Dimensions are the
+    parameters (keep ``scale`` 1); forward is +X; parts (windows, tyres, skin) keep their own colours,
+    the rest takes ``material``. Meshes are cached per parameter set."""
+    normalize: NormalizeRecipe | None = None
+    """Per-asset normalization of ``mesh``/``meshes`` files: ``{size: metres, measure: longest|height,
+    up_axis: +Z|+Y|..., origin: base|center|file}``; ``scale`` multiplies the normalized size."""
+    category_from: Literal["group", "folder"] = "group"
+    """``group``: every object gets ``category``; ``folder``: each object's category is the name of
+    the folder holding its file (``meshes`` only; the categories are listed sorted by name)."""
+    asset_materials: bool = False
+    """Keep the files' own materials (e.g. glTF textures) instead of ``material``; labels are unchanged.
+    ``.blend`` entries keep theirs unless this is set to ``false``; faces without a material in the
+    file get ``material``."""
     count: Integer(ge=0, le=1000) = 1
     """Objects of this group per frame."""
     scale: Scale = 1.0
     """Scale of the shape (primitives span 2 units at scale 1): one factor, or ``[sx, sy, sz]``."""
     yaw: Number() = {"uniform": [0.0, 360.0]}
-    """Rotation about the vertical axis, degrees."""
+    """Rotation about the vertical axis, degrees (``orientation: upright``, the default)."""
+    orientation: OrientationRecipe = OrientationRecipe()
+    """How each object is rotated: ``upright`` (stands, turned by ``yaw``), ``uniform`` (any 3D
+    orientation, uniform over SO(3)) or ``{mode: euler, x: ..., y: ..., z: ...}`` (degrees per axis,
+    XYZ order). Tilted objects need ``placement: collision_free`` or ``physics`` to rest on the ground."""
+    label: bool = True
+    """``false`` makes the group's objects distractors: rendered, occluding and casting shadows, seen
+    by the LiDAR, but instance id 0 (background) in every label map and in no annotation (COCO,
+    KITTI, YOLO, BOP, ``meta/`` ``objects``); their category is not added to the categories."""
     location: Vector(3) | None = None
     """Fixed position of the object's origin; skips placement (needs count 1)."""
     material: MaterialRecipe = MaterialRecipe()
     """Material of each object (drawn per object)."""
     kitti_type: KittiType | None = None
     """Shortcut for the category's KITTI type (one of the KITTI types listed under ``categories``)."""
+    motion: ObjectMotionRecipe | None = None
+    """How the group's objects move in a sequence (linear and angular velocity, a keyframed path; needs
+    ``sequence:``); None: they stand still."""
+    placement: Literal["footprint", "collision_free", "physics"] | None = None
+    """This group's placement mode (default ``placement.mode``): ``footprint`` (upright, circles apart on
+    the ground), ``collision_free`` (rejection sampling against the meshes) or ``physics`` (dropped and
+    settled by a rigid body simulation, see ``physics``)."""
+    collision: CollisionShape = "convex_hull"
+    """Collision shape in the physics simulation: ``convex_hull``, ``decomposition`` (convex pieces by
+    CoACD, for concave objects; needs a watertight mesh), ``mesh`` (the triangles) or ``box``."""
+    on_failure: PhysicsFailure = "redrop"
+    """After settling, an object that interpenetrates another, floats or fell through: ``redrop`` it
+    (up to ``physics.max_redrops`` times, then remove it with a warning), ``remove`` it with a warning,
+    or ``error`` (the frame fails)."""
+    support: int | None = Field(default=None, ge=0)
+    """Index into ``supports`` that this physics group is dropped into or onto (default: the first
+    support, or the ground's ``placement.area`` without supports)."""
 
     @model_validator(mode="after")
     def _one_geometry(self) -> ObjectGroupRecipe:
-        if (self.shape is None) == (self.mesh is None):
-            raise ValueError("give exactly one of 'shape' (a primitive) and 'mesh' (a file)")
+        geometry = [key for key in GEOMETRY_KEYS if getattr(self, key, None) is not None]
+        if len(geometry) != 1:
+            got = f"; got {', '.join(geometry)}" if geometry else ""
+            raise ValueError("give exactly one of 'shape' (a primitive), 'mesh' (a file), 'meshes' "
+                             f"(a library) and 'procedural' (a generated shape){got}")
+        check_group_assets(self)
         if self.location is not None and self.count.bounds() != (1, 1):
             raise ValueError("'location' fixes one object: set count: 1")
         return self
 
+    @field_validator("collision")
+    @classmethod
+    def _decomposable(cls, value: str, info: ValidationInfo) -> str:
+        mesh, shape = info.data.get("mesh"), info.data.get("shape")
+        if value == "decomposition" and shape == "monkey":
+            raise ValueError("the monkey primitive is not a closed mesh, so it cannot be decomposed into convex "
+                             "pieces; use collision: convex_hull or mesh")
+        library = info.data.get("meshes")
+        files = [mesh] if mesh is not None else [e.path for e in getattr(library, "entries", ()) if not e.extra]
+        for path in files if value == "decomposition" else ():
+            problem = mesh_watertight_problem(str(path))
+            if problem is not None:
+                raise ValueError(f"the mesh {path} {problem}")
+        return value
+
+    @model_validator(mode="after")
+    def _orientation_and_label(self) -> ObjectGroupRecipe:
+        if "yaw" in self.model_fields_set and self.orientation.mode != "upright":
+            raise ValueError(f"'yaw' turns upright objects, but orientation.mode is {self.orientation.mode!r}; "
+                             "remove 'yaw' (with mode: euler use orientation.z)")
+        if not self.label and self.kitti_type is not None:
+            raise ValueError("'kitti_type' labels objects for KITTI, but label: false makes them unlabelled "
+                             "distractors; remove one of the two")
+        return self
+
 
 class PlacementRecipe(RecipeModel):
-    """Placement of objects on the ground plane without overlapping footprints."""
+    """Where objects without a fixed ``location`` go: the area, the clearance, and the mode."""
 
     area: Vector(2, ge=0) = [1.0, 1.0]
     """Extent (x, y) in metres of the rectangle the objects are placed in. Each object's centre
     is drawn uniformly from this rectangle shrunk on every side by the object's footprint radius
     (the circle about its origin that holds its scaled xy extent at any yaw), so the footprint
     stays inside; along an axis where the footprint is wider than the rectangle, the centre
-    is ``center``."""
+    is ``center``. ``collision_free`` keeps the posed mesh's whole xy extent inside it the same way."""
     center: Vector(2) = [0.0, 0.0]
     """Centre (x, y) of that rectangle, metres."""
     min_gap: Number(ge=0) = 0.01
-    """Minimum clearance between object footprints, metres."""
+    """Minimum clearance between objects, metres: between footprint circles (``footprint``), or the
+    mesh-to-mesh distance (``collision_free``; 0 lets objects touch)."""
     max_tries: int = Field(default=200, ge=1, le=100000)
     """Attempts per object before giving up on it."""
     on_failure: Literal["skip", "error"] = "skip"
     """What to do with an object that does not fit: drop it, or fail the frame."""
+    mode: Literal["footprint", "collision_free", "physics"] = "footprint"
+    """Default placement mode of every group (``objects[i].placement`` overrides): ``footprint``
+    (circles apart on the ground, upright objects), ``collision_free`` (rejection sampling against
+    the real meshes, in any orientation: each object's lowest point rests on the ground, no two
+    meshes intersect; exact for primitives and mesh files, the bounding box for ``.blend`` assets)
+    or ``physics`` (dropped and settled, see ``physics``)."""
+
+
+class SupportRecipe(SupportShapeRecipe):
+    """A support (bin, tray, table, shelf): passive in the physics simulation, background (instance 0) in labels."""
+
+    material: MaterialRecipe = MaterialRecipe(base_color=[0.35, 0.4, 0.45], roughness=0.6)
+    """The support's material (drawn per frame)."""
 
 
 class GroundRecipe(RecipeModel):
@@ -222,8 +348,10 @@ class WorldRecipe(RecipeModel):
     """Background colour, linear RGB."""
     strength: Number(ge=0) = 1.0
     """Background light strength."""
-    hdri: ExistingFile(".hdr", ".exr") = None
-    """Environment map, relative to the recipe's folder; replaces ``color``."""
+    hdri: HdriChoice | None = None
+    """Environment map, replaces ``color``: a ``.exr``/``.hdr`` file relative to the recipe's folder, or
+    one drawn per frame from ``{builtin: [forest, city, ...]}`` (Blender's eight CC0 HDRIs),
+    ``{folder: dir, pattern: "*.exr"}`` or ``{files: [...]}``."""
     hdri_rotation: Number() = {"uniform": [0.0, 360.0]}
     """Rotation of the environment about the vertical, degrees."""
 
@@ -346,8 +474,16 @@ class Recipe(RecipeModel):
     """A LiDAR mounted on the camera rig; adds ``lidar/`` point clouds (and KITTI with kitti types)."""
     bop: BopRecipe | None = None
     """Options of the ``bop`` output (scene size, ``jpg``/``png``, depth scale); see the ``bop`` section below."""
+    physics: PhysicsRecipe | None = None
+    """Rigid body settings of ``placement: physics`` groups (gravity, speeds, time cap, checks); default
+    settings when absent."""
+    supports: list[SupportRecipe] = []
+    """Bins, trays, tables and shelves that physics groups are dropped into or onto (instance 0 in labels)."""
     optics: OpticsRecipe | None = None
     """Motion blur, depth of field, exposure and sensor noise on the RGB; labels stay sharp (``optics`` below)."""
+    sequence: SequenceRecipe | None = None
+    """Render sequences of ``frames`` frames at ``fps`` with a camera trajectory (``objects[].motion`` moves
+    objects); ``frames`` (the dataset's) must be a multiple of ``sequence.frames``. None: stills."""
     augment: dict[str, Any] | None = None
     """2D augmentation ops for ``synthscape augment`` (``ops: [...]``; see the ``augment`` section below).
     Checked with the recipe by ``validate`` and ``render``."""
@@ -368,11 +504,33 @@ class Recipe(RecipeModel):
         ids = [c.id for c in self.categories if c.id is not None]
         if len(set(ids)) != len(ids):
             raise ValueError("category ids in 'categories' must be unique")
+        self._check_sequence()
+        for index, group in enumerate(self.objects):
+            if group.support is not None and group.support >= len(self.supports):
+                raise ValueError(f"objects[{index}].support: {group.support} names no support; "
+                                 f"the recipe has {len(self.supports)} (indices from 0)")
         return self
+
+    def _check_sequence(self) -> None:
+        """``frames`` is whole sequences; object motion needs a sequence."""
+        if self.sequence is None:
+            moving = [i for i, group in enumerate(self.objects) if group.motion is not None]
+            if moving:
+                raise ValueError(f"objects[{moving[0]}].motion needs a 'sequence: {{frames: N, fps: F}}' section "
+                                 "(stills do not move); add one or remove the motion")
+        for index, group in enumerate(self.objects):
+            mode = getattr(group, "placement", None) or getattr(self.placement, "mode", "footprint")
+            if group.motion is not None and mode == "physics":
+                raise ValueError(f"objects[{index}].motion: this group is placed by physics (settled at rest each "
+                                 "frame), which would undo its motion; remove the motion or use placement: "
+                                 "footprint or collision_free for it")
+        if self.sequence is not None and self.frames % self.sequence.frames:
+            raise ValueError(f"frames ({self.frames}) must be a multiple of sequence.frames ({self.sequence.frames}): "
+                             "the dataset is whole sequences; change frames or sequence.frames")
 
     def materials(self) -> list[MaterialRecipe]:
         """Every material the recipe declares (object groups, then the ground)."""
-        found = [group.material for group in self.objects]
+        found = [group.material for group in self.objects] + [support.material for support in self.supports]
         return found + ([self.ground.material] if self.ground is not None else [])
 
     def generated_textures(self) -> list[GeneratedTextureRecipe]:

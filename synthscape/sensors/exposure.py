@@ -23,7 +23,8 @@ import numpy as np
 from synthscape.buffers import FrameBuffers
 from synthscape.spec.optics import OpticsSpec
 from synthscape.spec.scene_spec import SceneSpec
-from synthscape.spec.seeds import stage_rng, stage_word
+from synthscape.spec.seeds import stage_word
+from synthscape.spec.sequence import frame_rng
 
 NOISE_STAGE = "sensor_noise"
 """The seed stream of the sensor noise (see :mod:`synthscape.spec.seeds`)."""
@@ -51,8 +52,8 @@ def expose(rgb: np.ndarray, optics: OpticsSpec, rng: np.random.Generator) -> np.
 
 
 def noise_rng(spec: SceneSpec) -> np.random.Generator:
-    """The sensor-noise generator of this frame and camera."""
-    return stage_rng(spec.dataset_seed, spec.frame_index, NOISE_STAGE, stage_word(spec.camera.name))
+    """The sensor-noise generator of this frame and camera (in a sequence: of its sequence and step)."""
+    return frame_rng(spec, NOISE_STAGE, stage_word(spec.camera.name))
 
 
 def exposure_updates(spec: SceneSpec, buffers: FrameBuffers) -> dict[str, np.ndarray]:

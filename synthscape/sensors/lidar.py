@@ -8,15 +8,16 @@ from synthscape.buffers import FrameBuffers, LidarScan
 from synthscape.lidar.raycast import RaycastBackend
 from synthscape.lidar.simulate import simulate_lidar
 from synthscape.spec.scene_spec import SceneSpec
-from synthscape.spec.seeds import stage_rng
+from synthscape.spec.sequence import frame_rng
 
 SENSORS_STAGE = "sensors"
 """Name of the random stream of the sensors stage (:func:`synthscape.spec.seeds.stage_rng`)."""
 
 
 def lidar_rng(spec: SceneSpec) -> np.random.Generator:
-    """The LiDAR noise generator of a frame: the ``sensors`` stage stream of its seed and index."""
-    return stage_rng(spec.dataset_seed, spec.frame_index, SENSORS_STAGE)
+    """The LiDAR noise generator of a frame: the ``sensors`` stage stream of its seed and index
+    (in a sequence: of its sequence, with the step as an extra word)."""
+    return frame_rng(spec, SENSORS_STAGE)
 
 
 def scan_lidar(spec: SceneSpec, buffers: FrameBuffers,

@@ -6,7 +6,6 @@ The stages themselves live in :mod:`synthscape.spec.sample` (camera, lights, wor
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from synthscape.recipe.schema import (
     MaterialRecipe,
 )
 from synthscape.spec.optics import OpticsSpec
+from synthscape.spec.pbr import sample_pbr_maps, sample_texture_mapping
 from synthscape.spec.scene_spec import (
     CameraSpec,
     GroundSpec,
@@ -54,12 +54,14 @@ def tuple3(values: Sequence[float]) -> tuple[float, float, float]:
 
 def sample_material(material: MaterialRecipe, rng: np.random.Generator,
                     texture_pools: Mapping[str, Sequence[Any]] | None = None,
-                    texture_rng: np.random.Generator | None = None) -> MaterialSpec:
+                    texture_rng: np.random.Generator | None = None,
+                    library_rng: np.random.Generator | None = None) -> MaterialSpec:
     """Draw a material's parameters.
 
     ``texture_pools`` maps :func:`~synthscape.textures.pool_key` to resolved textures; when it
     is None (validation, spec previews) generated textures are left out of the spec. The
-    texture is chosen with ``texture_rng`` (default ``rng``).
+    texture is chosen with ``texture_rng`` (default ``rng``); a ``library`` texture set, its
+    mapping and strengths with ``library_rng`` (default ``rng``).
     """
     base_color = tuple3(material.base_color.sample(rng))
     roughness = float(material.roughness.sample(rng))
@@ -76,10 +78,10 @@ def sample_material(material: MaterialRecipe, rng: np.random.Generator,
         texture_path, source = tex.path, TextureSource(provider="file")
     if texture_path is not None:
         assert tex is not None
-        offset = tex.mapping.offset.sample(rng)
-        mapping = TextureMapping(projection=tex.mapping.projection, scale=float(tex.mapping.scale.sample(rng)),
-                                 rotation=math.radians(tex.mapping.rotation.sample(rng)),
-                                 offset=(float(offset[0]), float(offset[1])))
+        mapping = sample_texture_mapping(tex.mapping, rng)
+    pbr = None
+    if material.library is not None:
+        pbr, mapping = sample_pbr_maps(material.library, library_rng if library_rng is not None else rng)
     noise_scale, noise_strength = None, 0.0
     if material.noise is not None:
         noise_scale = float(material.noise.scale.sample(rng))
@@ -88,7 +90,7 @@ def sample_material(material: MaterialRecipe, rng: np.random.Generator,
                         texture_path=texture_path, texture_mapping=mapping, texture_source=source,
                         noise_scale=noise_scale, noise_strength=noise_strength,
                         lidar_reflectivity=material.lidar_reflectivity,
-                        retroreflective=material.retroreflective)
+                        retroreflective=material.retroreflective, pbr=pbr)
 
 
 @dataclass
@@ -102,11 +104,19 @@ class FrameDraft:
     camera: CameraSpec | None = None
     rig: RigSpec = RigSpec()
     objects: tuple[ObjectSpec, ...] = ()
+    distractors: tuple[ObjectSpec, ...] = ()
+    """Unlabelled objects (``label: false`` groups), numbered from 1 in their own id space."""
     lights: tuple[LightSpec, ...] = ()
     world: WorldSpec = WorldSpec()
     ground: GroundSpec | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     optics: OpticsSpec | None = None
+    object_groups: dict[int, int] = field(default_factory=dict)
+    """Index in ``objects:`` of each object's group, by instance id (filled by the ``objects`` stage)."""
+    supports: tuple[Any, ...] = ()
+    """The frame's :class:`~synthscape.spec.supports.SupportSpec` s (stage ``supports``, before ``objects``)."""
+    bodies: list[Any] = field(default_factory=list)
+    """:class:`~synthscape.spec.physics.BodySpec` of each object placed by physics, in order."""
 
     def rng(self, stage: str, *extra: int) -> np.random.Generator:
         """The generator of ``stage`` for this frame (``extra`` words: e.g. an instance id)."""
@@ -115,6 +125,6 @@ class FrameDraft:
     def material(self, material: MaterialRecipe, key: int) -> MaterialSpec:
         """A material drawn from the ``materials`` stream of object ``key`` (0 = the ground)."""
         return sample_material(material, self.rng("materials", key), self.texture_pools,
-                               texture_rng=self.rng("textures", key))
+                               texture_rng=self.rng("textures", key), library_rng=self.rng("material_library", key))
 
 

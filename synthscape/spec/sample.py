@@ -38,8 +38,10 @@ from synthscape.spec.draft import FrameDraft, PlacementError, SamplingError, sam
 from synthscape.spec.draft import tuple3 as _tuple3
 from synthscape.spec.lens import DistortionError, sample_lens
 from synthscape.spec.objects import stage_objects  # noqa: F401 - re-exported
+from synthscape.spec.drop import physics_spec, stage_supports
 from synthscape.spec.optics import sample_optics
 from synthscape.spec.rig import sample_lidars, sample_rig_cameras, stereo_right_name
+from synthscape.spec.sequence import sample_sequence_frame
 from synthscape.spec.scene_spec import (
     CameraSpec,
     ClockSpec,
@@ -136,15 +138,23 @@ def stage_lights(draft: FrameDraft) -> None:
     draft.lights = sample_lights(draft.plan.recipe.lights, draft.rng("lights"), draft.target)
 
 
-def sample_world(world: WorldRecipe, rng: np.random.Generator) -> WorldSpec:
-    """Draw the background colour, strength and HDRI rotation."""
+def sample_world(world: WorldRecipe, rng: np.random.Generator,
+                 hdri_rng: np.random.Generator | None = None) -> WorldSpec:
+    """Draw the background colour, strength and HDRI rotation, and the HDRI of a library.
+
+    A library (``world.hdri: {builtin|folder|files}``) gives one file drawn from ``hdri_rng``
+    (default ``rng``; the sampler passes the ``hdri`` stream, so the other draws stay unchanged).
+    """
+    hdri = world.hdri
+    if hdri is not None and not isinstance(hdri, str):
+        hdri = hdri.choose(hdri_rng if hdri_rng is not None else rng)
     return WorldSpec(color=_tuple3(world.color.sample(rng)), strength=float(world.strength.sample(rng)),
-                     hdri_path=world.hdri, hdri_rotation=math.radians(world.hdri_rotation.sample(rng)))
+                     hdri_path=hdri, hdri_rotation=math.radians(world.hdri_rotation.sample(rng)))
 
 
 def stage_world(draft: FrameDraft) -> None:
-    """Background colour or HDRI."""
-    draft.world = sample_world(draft.plan.recipe.world, draft.rng("world"))
+    """Background colour or HDRI (a library's HDRI is drawn from the ``hdri`` stream)."""
+    draft.world = sample_world(draft.plan.recipe.world, draft.rng("world"), draft.rng("hdri"))
 
 
 def stage_ground(draft: FrameDraft) -> None:
@@ -192,6 +202,7 @@ SAMPLER_STAGES: dict[str, SamplerStage] = {
     "camera": stage_camera,
     "rig": stage_rig,
     "lens": stage_lens,
+    "supports": stage_supports,
     "objects": stage_objects,
     "lights": stage_lights,
     "world": stage_world,
@@ -218,18 +229,29 @@ def sample_frame(plan: RunPlan, frame_index: int, texture_pools: Mapping[str, Se
         stages: the stage table (default :data:`SAMPLER_STAGES`).
 
     Returns:
-        The resolved spec; the same arguments always give the same spec.
+        The resolved spec; the same arguments always give the same spec. With a ``sequence:``
+        section, frame ``g`` is step ``g % N`` of sequence ``g // N`` (:mod:`synthscape.spec.sequence`).
     """
+    if plan.recipe.sequence is not None:
+        return sample_sequence_frame(plan, frame_index,
+                                     lambda index: sample_still(plan, index, texture_pools, stages))
+    return sample_still(plan, frame_index, texture_pools, stages)[1]
+
+
+def sample_still(plan: RunPlan, frame_index: int, texture_pools: Mapping[str, Sequence[Any]] | None = None,
+                 stages: Mapping[str, SamplerStage] | None = None) -> tuple[FrameDraft, SceneSpec]:
+    """Run the stages for frame index ``frame_index`` (a still, or a sequence's layout): the draft and its spec."""
     draft = FrameDraft(plan=plan, frame_index=frame_index, texture_pools=texture_pools)
     for stage in (SAMPLER_STAGES if stages is None else stages).values():
         stage(draft)
     assert draft.camera is not None
-    return SceneSpec(frame_index=frame_index, dataset_seed=plan.seed, camera=draft.camera, ground=draft.ground,
-                     objects=draft.objects, lights=draft.lights, world=draft.world,
+    return draft, SceneSpec(frame_index=frame_index, dataset_seed=plan.seed, camera=draft.camera, ground=draft.ground,
+                     objects=draft.objects, distractors=draft.distractors, lights=draft.lights, world=draft.world,
                      render=render_spec(plan.recipe.render, samples=plan.samples, device=plan.device),
                      categories=plan.categories, extras=draft.extras, rig=draft.rig, optics=draft.optics,
                      clock=ClockSpec(sequence=frame_index), outputs=plan.outputs, needs=tuple(sorted(plan.needs)),
-                     output_options={"bop": bop_options(plan.recipe.bop)} if "bop" in plan.outputs else {})
+                     output_options={"bop": bop_options(plan.recipe.bop)} if "bop" in plan.outputs else {},
+                     supports=draft.supports, physics=physics_spec(draft))
 
 
 def sample_scene(recipe: Recipe, dataset_seed: int, frame_index: int, *,

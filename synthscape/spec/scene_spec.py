@@ -11,7 +11,7 @@ Conventions:
     * Colours are linear RGB in [0, 1].
     * Camera matrices use the OpenCV convention (x right, y down, z forward):
       ``K`` is 3x3 in pixels, ``world_to_camera`` is 4x4.
-    * Instance id 0 is the background (ground, world); objects count from 1.
+    * Instance id 0 is the background (ground, world, distractors); objects count from 1.
     * Category id 0 is the background; recipe categories count from 1.
 """
 
@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from synthscape.plan.categories import CategorySpec
 from synthscape.spec.optics import OpticsSpec
+from synthscape.spec.physics import PhysicsSpec, physics_from_dict
+from synthscape.spec.supports import SupportSpec, support_fields_from_dict
 
 Vec3 = tuple[float, float, float]
 Matrix = tuple[tuple[float, ...], ...]
@@ -59,6 +61,31 @@ class TextureSource:
 
 
 @dataclass(frozen=True)
+class PbrMaps:
+    """A PBR texture set on a material (``material.library``): absolute paths of its maps."""
+
+    set_name: str
+    """The set's name in its library (file prefix, ``subfolder/prefix`` in a subfolder)."""
+    color: str
+    """Colour map (sRGB; linear for EXR), multiplied by ``base_color``."""
+    roughness: str | None = None
+    normal: str | None = None
+    normal_convention: Literal["gl", "dx"] = "gl"
+    """``gl`` (+Y) or ``dx`` (-Y: the green channel is flipped when rendered)."""
+    metalness: str | None = None
+    displacement: str | None = None
+    """Height map, rendered as bump mapping."""
+    ao: str | None = None
+    """Ambient occlusion, multiplied into the colour."""
+    color_mean: Vec3 = (0.5, 0.5, 0.5)
+    """Mean linear RGB of the colour map (LiDAR reflectivity: ``base_color`` x this)."""
+    normal_strength: float = 1.0
+    bump_strength: float = 0.3
+    bump_distance: float = 0.02
+    """Bump height of a white displacement texel, metres."""
+
+
+@dataclass(frozen=True)
 class MaterialSpec:
     """A Principled BSDF material."""
 
@@ -77,6 +104,9 @@ class MaterialSpec:
     """LiDAR reflectivity override in [0, 1]; None = from base colour, metallic, roughness."""
     retroreflective: bool = False
     """Retro-reflective sheeting (signs, plates) for the LiDAR."""
+    pbr: PbrMaps | None = None
+    """A PBR texture set (colour, roughness, normal, metalness, displacement, AO maps), laid on with
+    ``texture_mapping``; None = none."""
 
 
 @dataclass(frozen=True)
@@ -99,8 +129,27 @@ class ObjectSpec:
     """Axis-aligned bounds of the unscaled, unrotated shape in its own frame, metres."""
     bbox_max: Vec3 = (1.0, 1.0, 1.0)
     mesh_transform: Matrix = ((1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), (0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))
-    """4x4 from the mesh file's own frame to the object frame (asset normalization: up axis,
-    origin, size), applied to the imported vertices before ``location``/``rotation``/``scale``."""
+    """4x4 from the mesh file's imported frame (as Blender's importer places it: OBJ/glTF turned
+    Z-up) to the object frame (asset normalization: up axis, origin, size), applied to the
+    imported vertices before ``location``/``rotation``/``scale``."""
+    asset_hash: str | None = None
+    """sha256 of ``mesh_path``'s bytes (mesh files only)."""
+    use_asset_materials: bool = False
+    """Render with the file's own materials instead of ``material`` (labels unchanged)."""
+    source: str | None = None
+    """The library entry a mesh-file object came from (a path, ``folder:...`` or ``glob:...``), for provenance."""
+    blend_object: str | None = None
+    """The object of the ``.blend`` file ``mesh_path`` this object is (``.blend`` library entries)."""
+    blend_collection: str | None = None
+    """The collection of the ``.blend`` file ``mesh_path`` this object is, baked into one object."""
+    collision: str = "convex_hull"
+    """Collision shape when the object is dropped by physics: convex_hull, decomposition, mesh or box."""
+    color_attribute: str | None = None
+    """A per-vertex colour attribute of the mesh (procedural shapes: ``Col``) mixed into the base
+    colour: where its alpha is 1 the material colour is multiplied by it, where 0 its RGB is used
+    as is (windows, tyres, skin)."""
+    procedural: dict[str, Any] | None = None
+    """The procedural generator this mesh came from: ``kind`` and every parameter (for meta)."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +258,52 @@ class ClockSpec:
 
 
 @dataclass(frozen=True)
+class PoseSpec:
+    """An object's pose at one instant: world location (m) and XYZ Euler rotation (rad)."""
+
+    location: Vec3
+    rotation: Vec3
+
+
+@dataclass(frozen=True)
+class ObjectMotionSpec:
+    """One object's motion around the frame time (a sequence frame)."""
+
+    instance_id: int
+    previous: PoseSpec
+    """Pose one frame earlier (``time_s - 1/fps``)."""
+    next: PoseSpec
+    """Pose one frame later (``time_s + 1/fps``)."""
+    linear_velocity: Vec3 = (0.0, 0.0, 0.0)
+    """World velocity of the origin at the frame time, m/s."""
+    angular_velocity: Vec3 = (0.0, 0.0, 0.0)
+    """World angular velocity at the frame time, rad/s (axis * rate)."""
+
+
+@dataclass(frozen=True)
+class MotionSpec:
+    """Where the rig and the objects are one frame before and after this one.
+
+    The Blender layer keys these poses at the neighbouring frames, so Cycles' vector pass
+    gives the optical flow to the previous and the next frame; writers take velocities from
+    here. The current poses are the spec's own (``camera``, ``objects``).
+    """
+
+    dt_s: float
+    """Seconds between frames (1 / fps)."""
+    camera_previous: Matrix
+    """The main camera's 4x4 ``world_to_camera`` one frame earlier (the rig moves rigidly)."""
+    camera_next: Matrix
+    """The main camera's 4x4 ``world_to_camera`` one frame later."""
+    objects: tuple[ObjectMotionSpec, ...] = ()
+    """Every object that moves (an object not listed stands still)."""
+    camera_linear_velocity: Vec3 = (0.0, 0.0, 0.0)
+    """World velocity of the main camera at the frame time, m/s."""
+    camera_angular_velocity: Vec3 = (0.0, 0.0, 0.0)
+    """World angular velocity of the main camera, rad/s."""
+
+
+@dataclass(frozen=True)
 class RenderSpec:
     """Cycles settings for the frame."""
 
@@ -246,6 +341,17 @@ class SceneSpec:
     """Resolved options of output formats, by format name (``bop``: the recipe's ``bop:`` section)."""
     optics: OpticsSpec | None = None
     """Motion blur, depth of field, exposure and sensor noise (the ``optics:`` section; None: ideal)."""
+    motion: MotionSpec | None = None
+    """Poses one frame before and after (sequences; None for stills)."""
+    supports: tuple[SupportSpec, ...] = ()
+    """Bins, trays, tables and shelves (background: instance id 0, passive in the physics simulation)."""
+    physics: PhysicsSpec | None = None
+    """Physics placement: settings, dropped bodies, and after settling what it did (None: no physics)."""
+    distractors: tuple[ObjectSpec, ...] = ()
+    """Unlabelled objects (``label: false`` groups): rendered, occluding, casting shadows and seen by
+    the LiDAR, but instance id 0 (background) in every label map and in no annotation. Their
+    ``instance_id`` counts from 1 in their own id space (Blender names them ``distractor_NNNN``);
+    their ``category_id`` is 0."""
 
     def cameras(self) -> tuple[CameraSpec, ...]:
         """Every camera of the rig, main camera first."""
@@ -340,17 +446,15 @@ def _material_from_dict(data: dict[str, Any]) -> MaterialSpec:
     data["texture_mapping"] = _build(TextureMapping, data.get("texture_mapping") or {})
     if data.get("texture_source"):
         data["texture_source"] = _build(TextureSource, data["texture_source"])
-    return MaterialSpec(**{k: _tuples(v) if k not in ("texture_mapping", "texture_source") else v
+    if data.get("pbr"):
+        data["pbr"] = _build(PbrMaps, data["pbr"])
+    return MaterialSpec(**{k: _tuples(v) if k not in ("texture_mapping", "texture_source", "pbr") else v
                            for k, v in data.items()})
 
 
 def spec_from_dict(data: dict[str, Any]) -> SceneSpec:
     """Rebuild a :class:`SceneSpec` from :func:`spec_to_dict` output."""
-    objects = []
-    for o in data["objects"]:
-        o = dict(o)
-        o["material"] = _material_from_dict(o["material"])
-        objects.append(ObjectSpec(**{k: _tuples(v) if k != "material" else v for k, v in o.items()}))
+    objects = [_object_from_dict(o) for o in data["objects"]]
     ground = None
     if data.get("ground"):
         ground = GroundSpec(size=tuple(data["ground"]["size"]),
@@ -372,7 +476,18 @@ def spec_from_dict(data: dict[str, Any]) -> SceneSpec:
         needs=tuple(data.get("needs", ())),
         output_options=dict(data.get("output_options") or {}),
         optics=_build(OpticsSpec, data["optics"]) if data.get("optics") else None,
+        motion=_motion_from_dict(data["motion"]) if data.get("motion") else None,
+        supports=tuple(SupportSpec(**support_fields_from_dict(x), material=_material_from_dict(x["material"]))
+                       for x in data.get("supports", ())),
+        physics=physics_from_dict(data["physics"]) if data.get("physics") else None,
+        distractors=tuple(_object_from_dict(o) for o in data.get("distractors", ())),
     )
+
+
+def _object_from_dict(data: dict[str, Any]) -> ObjectSpec:
+    o = dict(data)
+    o["material"] = _material_from_dict(o["material"])
+    return ObjectSpec(**{k: _tuples(v) if k != "material" else v for k, v in o.items()})
 
 
 def _rig_from_dict(data: dict[str, Any]) -> RigSpec:
@@ -380,3 +495,18 @@ def _rig_from_dict(data: dict[str, Any]) -> RigSpec:
                    lidars=tuple(LidarSpec(name=str(x["name"]), params=dict(x["params"]))
                                 for x in data.get("lidars", ())),
                    stereo_right=data.get("stereo_right"))
+
+
+def _pose_from_dict(data: dict[str, Any]) -> PoseSpec:
+    return PoseSpec(location=_tuples(data["location"]), rotation=_tuples(data["rotation"]))
+
+
+def _motion_from_dict(data: dict[str, Any]) -> MotionSpec:
+    objects = tuple(ObjectMotionSpec(instance_id=int(o["instance_id"]), previous=_pose_from_dict(o["previous"]),
+                                     next=_pose_from_dict(o["next"]), linear_velocity=_tuples(o["linear_velocity"]),
+                                     angular_velocity=_tuples(o["angular_velocity"]))
+                    for o in data.get("objects", ()))
+    return MotionSpec(dt_s=float(data["dt_s"]), camera_previous=_tuples(data["camera_previous"]),
+                      camera_next=_tuples(data["camera_next"]), objects=objects,
+                      camera_linear_velocity=_tuples(data.get("camera_linear_velocity", (0.0, 0.0, 0.0))),
+                      camera_angular_velocity=_tuples(data.get("camera_angular_velocity", (0.0, 0.0, 0.0))))

@@ -1,19 +1,16 @@
 """Bounds of the shapes the sampler places, without Blender.
 
 Primitives follow Blender's ``bpy.ops.mesh.primitive_*_add`` defaults (size 2, origin at
-the centre). Mesh files are read with trimesh (:mod:`synthscape.recipe.mesh_files`); files
-whose format is Y-up (OBJ, glTF) are turned Z-up the way Blender's importers do,
-(x, y, z) -> (x, -z, y).
+the centre). Mesh files' bounds come from the per-asset cache
+(:func:`synthscape.assets.mesh_info.mesh_info`, read once per file content); files whose
+format is Y-up (OBJ, glTF) are turned Z-up the way Blender's importers do,
+(x, y, z) -> (x, -z, y) (:func:`synthscape.assets.mesh_info.to_blender_frame`). A normalized
+asset's bounds are those of :func:`synthscape.assets.normalize.normalization_transform`.
 """
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
-import numpy as np
-
-from synthscape.recipe.mesh_files import read_mesh_vertices
+from synthscape.assets.mesh_info import Y_UP_SUFFIXES, mesh_info
 
 Bounds = tuple[tuple[float, float, float], tuple[float, float, float]]
 
@@ -28,22 +25,18 @@ PRIMITIVE_BOUNDS: dict[str, Bounds] = {
     "monkey": ((-1.367188, -0.851562, -0.984375), (1.367188, 0.851562, 0.984375)),
 }
 
-Y_UP_SUFFIXES = (".obj", ".glb", ".gltf")
+__all__ = ["PRIMITIVE_BOUNDS", "Y_UP_SUFFIXES", "mesh_file_bounds", "shape_bounds"]
 
 
-@functools.lru_cache(maxsize=256)
 def mesh_file_bounds(path: str) -> Bounds:
-    """Axis-aligned bounds of a mesh file in Blender's Z-up frame, metres.
+    """Axis-aligned bounds of a mesh file in Blender's Z-up imported frame, metres.
 
     Raises:
         ValueError: the file is unreadable, empty or has no faces (the recipe's validation
-            already refuses such files, naming ``objects[i].mesh``).
+            already refuses such files, naming ``objects[i].mesh`` / ``objects[i].meshes``).
     """
-    vertices = read_mesh_vertices(path)
-    if Path(path).suffix.lower() in Y_UP_SUFFIXES:
-        vertices = np.stack([vertices[:, 0], -vertices[:, 2], vertices[:, 1]], axis=1)
-    low, high = vertices.min(axis=0), vertices.max(axis=0)
-    return (tuple(float(v) for v in low), tuple(float(v) for v in high))  # type: ignore[return-value]
+    info = mesh_info(path)
+    return info.bbox_min, info.bbox_max
 
 
 def shape_bounds(shape: str, mesh_path: str | None) -> Bounds:

@@ -188,8 +188,8 @@ def recipe_image_problems(recipe: Any) -> list[tuple[str, str]]:
     """
     problems: list[tuple[str, str]] = []
     hdri = getattr(getattr(recipe, "world", None), "hdri", None)
-    if hdri:
-        problems += _file_problem("world.hdri", hdri)
+    for file in (hdri.paths() if hasattr(hdri, "paths") else [hdri] if hdri else []):   # a file or a library
+        problems += _file_problem("world.hdri", file)
     materials = [(f"objects[{i}].material", group.material) for i, group in enumerate(recipe.objects)]
     if getattr(recipe, "ground", None) is not None:
         materials.append(("ground.material", recipe.ground.material))

@@ -23,6 +23,10 @@ from synthscape.writers import bop  # noqa: F401  bop
 from synthscape.writers import keypoints  # noqa: F401  coco_keypoints
 from synthscape.writers import calibration  # noqa: F401  calibration (OpenCV YAML)
 from synthscape.writers import disparity  # noqa: F401  disparity (stereo rigs)
+from synthscape.writers import flow  # noqa: F401  flow_fw, flow_bw, kitti_flow (sequences)
+from synthscape.writers import tracking_kitti  # noqa: F401  kitti_tracking (sequences)
+from synthscape.writers import tracking_mot  # noqa: F401  mot (sequences)
+from synthscape.writers import coco_video  # noqa: F401  coco_video (sequences)
 from synthscape.writers.layout import frame_is_complete
 from synthscape.writers.registry import (DEFAULT_OUTPUTS, FinalizeContext, FrameWriter, OutputFormat,
                                          check_outputs, finalize_outputs, known_outputs, output_format,

@@ -32,9 +32,15 @@ DETECTION_MAX_VERTICES = 200_000
 
 
 def model_key(obj: ObjectSpec) -> str:
-    """The identity of an object's BOP model: its asset (primitive shape or mesh file) and scale."""
+    """The identity of an object's BOP model: its asset (primitive shape or mesh file), its
+    normalization (``mesh_transform``, when not the identity) and scale."""
     scale = ",".join(f"{float(s):.{SCALE_DIGITS}f}" for s in obj.scale)
     asset = f"mesh:{obj.mesh_path}" if obj.shape == "mesh" else obj.shape
+    if obj.blend_object or obj.blend_collection:  # one .blend file holds many assets
+        asset += f"#object:{obj.blend_object}" if obj.blend_object else f"#collection:{obj.blend_collection}"
+    transform = np.asarray(obj.mesh_transform, float)
+    if not np.allclose(transform, np.eye(4), rtol=0.0, atol=10.0 ** -SCALE_DIGITS):
+        asset += "|transform=" + ",".join(f"{v:.{SCALE_DIGITS}f}" for v in transform[:3].ravel())
     return f"{asset}|scale={scale}"
 
 
