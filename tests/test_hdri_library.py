@@ -61,7 +61,7 @@ def test_unknown_names_are_recipe_errors_listing_the_valid_ones(monkeypatch: pyt
         monkeypatch.setattr(hdri_module, "_candidate_roots", lambda: [])
     with pytest.raises(RecipeError) as error:
         parse_recipe(_recipe({"hdri": {"builtin": ["forest", "jungle"]}}), "scene.yaml")
-    assert str(error.value) == ("scene.yaml: world.hdri.library: builtin: unknown built-in HDRI 'jungle'; "
+    assert str(error.value) == ("scene.yaml: world.hdri: builtin: unknown built-in HDRI 'jungle'; "
                                 f"valid names: {', '.join(BUILTIN)} (or all)")
     assert hdri_module.BUILTIN_HDRI_NAMES == BUILTIN
 
@@ -93,8 +93,8 @@ def test_folder_and_files_forms(tmp_path: Path) -> None:
     recipe = parse_recipe(_recipe({"hdri": {"files": ["skies/c_4k.exr"]}}), "s.yaml", tmp_path)
     assert recipe.world.hdri.paths() == (str((tmp_path / "skies" / "c_4k.exr").resolve()),)
     (tmp_path / "empty").mkdir()
-    for world, match in (({"folder": "empty"}, r"world.hdri.library: folder: no .exr .*empty \(it is empty\)"),
-                         ({"files": ["skies/nope.exr"]}, r"world.hdri.library.files: files\[0\]: file not found"),
+    for world, match in (({"folder": "empty"}, r"world.hdri: folder: no .exr .*empty \(it is empty\)"),
+                         ({"files": ["skies/nope.exr"]}, r"world.hdri.files: files\[0\]: file not found"),
                          ({"folder": "skies", "files": ["skies/a_1k.exr"]}, "give exactly one of"),
                          ({}, "give exactly one of")):
         with pytest.raises(RecipeError, match=match):

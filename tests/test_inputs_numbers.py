@@ -39,7 +39,7 @@ NON_FINITE = [
     (CUBE + "lidar: {preset: custom, elevations_deg: [0, .nan], points_per_ring: 10}\n",
      "lidar.elevations_deg[1]"),
     (OBJ + "  material: {texture: {source: procedural, mapping: {rotation: .nan}}}\n",
-     "objects[0].material.texture.generated.mapping.rotation"),
+     "objects[0].material.texture.mapping.rotation"),
     (CUBE + "rig: {cameras: [{name: right, sensor_width: .inf}]}\n", "rig.cameras[0].sensor_width"),
 ]
 

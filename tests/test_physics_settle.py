@@ -110,7 +110,7 @@ def test_objects_settle_inside_the_bin_and_the_checks_hold_on_50_frames(renderer
     for frame in range(50):
         spec = renderer.settle(sample_scene(recipe, 11, frame))
         result = spec.physics.result
-        assert result is not None and result.steps >= 1 and result.wall_s > 0
+        assert result is not None and result.steps >= 1
         dropped += len(spec.physics.bodies)
         kept += len(spec.objects)
         settled += result.settled

@@ -18,6 +18,7 @@ import numpy as np
 
 from synthscape.assets.cache import AssetCache, cache_key, file_sha256
 from synthscape.errors import SynthscapeError
+from synthscape.io.optional import import_optional
 
 COLLISION_KIND = "collision"
 COLLISION_VERSION = 1
@@ -37,9 +38,9 @@ def decompose(vertices: np.ndarray, faces: np.ndarray, threshold: float = DEFAUL
     Raises:
         CollisionShapeError: the mesh is not watertight (CoACD would remesh it), or CoACD failed.
     """
-    import coacd
     import trimesh
 
+    coacd = import_optional("coacd", "coacd", "collision: decomposition")
     mesh = trimesh.Trimesh(vertices=np.asarray(vertices, np.float64), faces=np.asarray(faces, np.int64),
                            process=True)
     if not mesh.is_watertight:

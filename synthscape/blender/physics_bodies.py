@@ -5,6 +5,9 @@
   ``convex_hull``, ``mesh`` (the triangles), ``box``, or ``decomposition`` (a compound of
   hidden convex pieces parented to the object; CoACD pieces of the mesh file, cached by file
   hash in :mod:`synthscape.assets.collision`; convex primitives are their own hull).
+  Round convex shapes (cylinders, cones, the convex hull of a mesh) collide as a faceted hull
+  that contains the mesh (:mod:`synthscape.blender.physics_facets`): Bullet keeps round bodies
+  rolling on their side, a faceted one rests on a face. Cubes and spheres keep Bullet's exact shapes.
 * Every other object of the frame is a passive collider where it stands.
 """
 
@@ -13,11 +16,12 @@ from __future__ import annotations
 import bmesh
 import bpy
 import numpy as np
-from mathutils import Matrix
+from mathutils import Matrix, Vector
 
 from synthscape.assets.collision import CollisionShapeError, array_pieces, mesh_file_pieces
 from synthscape.blender.mesh_export import local_mesh_arrays
 from synthscape.blender.physics_checks import Body, CheckResult, check_bodies
+from synthscape.blender.physics_facets import faceted_hull
 from synthscape.blender.primitives import TAG
 from synthscape.blender.supports import SUPPORT_TAG
 from synthscape.errors import SynthscapeError
@@ -35,6 +39,11 @@ DENSITY = 500.0
 GROUND_COLLIDER = "synthscape_ground_collider"
 GROUND_EXTENT = 200.0
 """Side of the ground collider without a ground plane, metres."""
+CENTRE_KEY = "synthscape_physics_centre"
+"""Custom property of a body whose origin was moved to its centre for the simulation: the offset,
+object frame, metres (:func:`_centre_origin`)."""
+CENTRE_MIN_OFFSET = 1e-4
+"""Metres: a body whose bounding-box centre is closer to its origin keeps its origin."""
 DISTRACTOR_PREFIX = "distractor_"
 """Blender name prefix of ``spec.distractors`` (``distractor_NNNN``, :mod:`synthscape.blender.scene_builder`)."""
 
@@ -58,6 +67,14 @@ def _configure(obj: bpy.types.Object, collection: bpy.types.Collection, physics:
     body.collision_margin = physics.collision_margin
     body.linear_damping = physics.linear_damping
     body.angular_damping = physics.angular_damping
+
+
+def _rolls(spec: ObjectSpec) -> bool:
+    """Whether the body's convex collision shape may be round (a cylinder, a cone, a lathe-profile
+    mesh): such bodies get a faceted hull (:mod:`synthscape.blender.physics_facets`) so they come to rest."""
+    if spec.shape in ("cylinder", "cone"):
+        return spec.collision in ("convex_hull", "decomposition")
+    return spec.collision == "convex_hull" and spec.shape not in ANALYTIC
 
 
 def _mass(spec: ObjectSpec) -> float:
@@ -116,30 +133,62 @@ def bake_scale(obj: bpy.types.Object) -> tuple[bpy.types.Mesh, tuple[float, ...]
 
 
 def restore_scale(obj: bpy.types.Object, original: tuple[bpy.types.Mesh, tuple[float, ...]]) -> None:
-    """Undo :func:`bake_scale` and delete the baked copy."""
+    """Undo :func:`bake_scale` (and :func:`_centre_origin`) and delete the baked copy."""
+    if CENTRE_KEY in obj:
+        obj.matrix_world = obj.matrix_world @ Matrix.Translation(Vector([-float(v) for v in obj[CENTRE_KEY]]))
+        del obj[CENTRE_KEY]
     baked = obj.data
     obj.data, obj.scale = original
     if baked is not original[0] and baked.users == 0:
         bpy.data.meshes.remove(baked)
 
 
+def _centre_origin(obj: bpy.types.Object, vertices: np.ndarray) -> np.ndarray:
+    """Move a baked body's origin to the centre of its bounding box; returns that centre (object frame).
+
+    Bullet puts the centre of mass at the object's origin: a procedural bottle or mug has it at
+    the base, so lying on its side it would stand itself up (its base is lower that way). The
+    offset is kept on the object (:data:`CENTRE_KEY`) so :func:`settled_pose` and
+    :func:`restore_scale` convert back to the object's own origin exactly.
+    """
+    centre = (vertices.min(axis=0) + vertices.max(axis=0)) / 2 if len(vertices) else np.zeros(3)
+    if float(np.abs(centre).max()) < CENTRE_MIN_OFFSET:
+        return np.zeros(3)
+    obj.data.transform(Matrix.Translation(Vector(-centre)))
+    obj.matrix_world = obj.matrix_world @ Matrix.Translation(Vector(centre))
+    obj[CENTRE_KEY] = centre.tolist()
+    return centre
+
+
 def _add_body(spec: ObjectSpec, obj: bpy.types.Object, scene: bpy.types.Scene,
               collection: bpy.types.Collection, physics: PhysicsSpec,
-              baked: list[tuple[bpy.types.Object, tuple]]) -> None:
-    """Make ``obj`` an active body with its collision shape (its scale baked first, noted in ``baked``)."""
+              baked: list[tuple[bpy.types.Object, tuple]], keep_origin: bool = False) -> None:
+    """Make ``obj`` an active body with its collision shape (its scale baked first, noted in ``baked``;
+    its origin moved to its centre unless ``keep_origin``: tossed bodies, whose poses are read as they are)."""
     pieces = _pieces(spec, obj) if spec.collision == "decomposition" and spec.shape not in CONVEX_PRIMITIVES \
         else None
     baked.append((obj, bake_scale(obj)))
+    vertices = local_mesh_arrays(obj)[0]
+    if pieces is None and _rolls(spec):
+        facets = faceted_hull(vertices, max_standoff=physics.contact_tolerance / 2)
+        pieces = None if facets is None else [facets]
+    centre = np.zeros(3) if keep_origin else _centre_origin(obj, vertices)
     if pieces is not None:
         _configure(obj, collection, physics, "ACTIVE", "COMPOUND")
         for index, piece in enumerate(pieces or ()):
-            part = _piece_object(f"{obj.name}_piece_{index:03d}", piece, obj, scene)
+            part = _piece_object(f"{obj.name}_piece_{index:03d}", piece - centre, obj, scene)
             _configure(part, collection, physics, "ACTIVE", "CONVEX_HULL")
     elif spec.collision in ("convex_hull", "decomposition") and spec.shape in ANALYTIC:
         _configure(obj, collection, physics, "ACTIVE", ANALYTIC[spec.shape])
     else:
         _configure(obj, collection, physics, "ACTIVE", SHAPES.get(spec.collision, "CONVEX_HULL"))
     obj.rigid_body.mass = _mass(spec)
+
+
+def _tossed(physics: PhysicsSpec, key: int) -> bool:
+    """Whether the body is tossed (initial velocities: :mod:`synthscape.blender.physics_motion` reads its poses)."""
+    body = physics.body(key)
+    return body is not None and getattr(body, "linear_velocity", None) is not None
 
 
 def _ground_collider(spec: SceneSpec, scene: bpy.types.Scene) -> bpy.types.Object:
@@ -178,7 +227,7 @@ def add_rigid_bodies(spec: SceneSpec, scene: bpy.types.Scene, instance_of: dict[
         if SUPPORT_TAG in obj:
             _configure(obj, collection, physics, "PASSIVE", "BOX")
         elif key in dynamic:
-            _add_body(by_key[key], obj, scene, collection, physics, baked)
+            _add_body(by_key[key], obj, scene, collection, physics, baked, keep_origin=_tossed(physics, key))
             bodies[key] = obj
         elif key is not None and obj.type == "MESH":
             _configure(obj, collection, physics, "PASSIVE", "MESH")
@@ -186,8 +235,11 @@ def add_rigid_bodies(spec: SceneSpec, scene: bpy.types.Scene, instance_of: dict[
 
 
 def settled_pose(obj: bpy.types.Object) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
-    """(location, XYZ Euler rotation) of a body now."""
-    location, rotation, _scale = obj.matrix_world.decompose()
+    """(location, XYZ Euler rotation) of a body's own origin now (not of its centre, see :func:`_centre_origin`)."""
+    matrix = obj.matrix_world
+    if CENTRE_KEY in obj:
+        matrix = matrix @ Matrix.Translation(Vector([-float(v) for v in obj[CENTRE_KEY]]))
+    location, rotation, _scale = matrix.decompose()
     euler = rotation.to_euler("XYZ")
     return (tuple(float(v) for v in location), (float(euler.x), float(euler.y), float(euler.z)))  # type: ignore[return-value]
 

@@ -83,14 +83,16 @@ class CyclesRenderer:
         Returns:
             Blender object name -> instance id of every labelled object (ground included, 0).
         """
-        return build_scene(spec, self._scene, reusable=clear_frame(keep_reusable=True))
+        with _silenced_stdout(self._quiet):  # mesh importers print a line per file ("PLY import of ...")
+            return build_scene(spec, self._scene, reusable=clear_frame(keep_reusable=True))
 
     def settle(self, spec: SceneSpec) -> SceneSpec:
         """Drop and settle the physics bodies of ``spec`` (Blender's rigid body world); a new spec
-        with the settled poses (:func:`synthscape.blender.physics.settle_spec`), ``spec`` without physics."""
-        from synthscape.blender.physics import settle_spec
+        with the settled poses (:func:`synthscape.blender.physics.settle_spec`), ``spec`` without physics;
+        in a sequence, tossed bodies get their recorded poses (:mod:`synthscape.blender.physics_motion`)."""
+        from synthscape.blender.physics_motion import settle_sequence_frame
 
-        return settle_spec(spec, self._scene, self.build)
+        return settle_sequence_frame(spec, self._scene, self.build)  # sequences: once per sequence, tosses
 
     def render(self, spec: SceneSpec) -> FrameBuffers:
         """Build ``spec`` (after clearing the previous frame), render it and return its passes.

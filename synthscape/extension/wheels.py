@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 
 ROOTS: tuple[str, ...] = ("pyyaml", "pydantic", "pillow", "OpenEXR", "pycocotools", "platformdirs", "openai",
-                          "trimesh")
-"""What synthscape's pipeline imports inside Blender (writers, recipe, textures)."""
+                          "trimesh", "python-fcl")
+"""What synthscape's pipeline imports inside Blender (writers, recipe, textures, collision-free placement).
+CoACD (``collision: decomposition``) is left out: it has no wheel for Intel macOS; where it is
+missing the feature says so (:func:`synthscape.io.optional.import_optional`)."""
 
 BLENDER_SHIPS = frozenset({"numpy", "requests", "certifi", "idna", "urllib3", "charset-normalizer",
                            "zstandard", "cython"})

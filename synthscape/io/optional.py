@@ -25,3 +25,19 @@ def import_cv2(feature: str) -> ModuleType:
                               "without it): pip install 'opencv-python-headless<4.12', or run `synthscape "
                               "render` from a venv with synthscape installed") from None
     return cv2
+
+
+def import_optional(module: str, package: str, feature: str) -> ModuleType:
+    """Import ``module`` (from the pip distribution ``package``) for ``feature``.
+
+    Raises:
+        SynthscapeError: the module cannot be imported in this Python (names the feature and the fix).
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise SynthscapeError(f"{feature} needs the {package!r} package, which this Python lacks (the Blender "
+                              f"extension bundles it only where a wheel exists): pip install {package}, or run "
+                              "`synthscape render` from a venv with synthscape installed") from None

@@ -190,6 +190,9 @@ def check_group_assets(group: AssetGroup) -> None:
     folder = getattr(group, "category_from", "group") == "folder"
     if folder and getattr(group, "meshes", None) is None:
         raise ValueError("category_from: folder takes the category from the folders of 'meshes'; give 'meshes'")
+    if folder and group.category is not None:
+        raise ValueError(f"'category' ({group.category!r}) and category_from: folder both name the category "
+                         "(the folders' names would win); remove one of the two")
     if not folder and group.category is None:
         raise ValueError("'category' is required (or category_from: folder with 'meshes')")
     if entries is None:

@@ -61,6 +61,14 @@ class HdriLibraryRecipe(BaseModel):
     _missing: int = PrivateAttr(default=0)
     """How many built-in HDRIs were named on a machine without them (then every frame gets none)."""
 
+    @field_validator("builtin", mode="before")
+    @classmethod
+    def _names_as_list(cls, value: object) -> object:
+        """One clear message for a single name (``builtin: forest``) instead of one per union member."""
+        if isinstance(value, str) and value != "all":
+            raise ValueError(f"give a list of names, e.g. builtin: [{value}], or builtin: all; got {value!r}")
+        return value
+
     @field_validator("folder")
     @classmethod
     def _resolve_folder(cls, value: Path | None, info: ValidationInfo) -> Path | None:

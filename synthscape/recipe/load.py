@@ -17,16 +17,46 @@ from synthscape.recipe.yaml_loader import MAX_DEPTH, load_yaml_file
 from synthscape.recipe.schema import Recipe
 
 
-def format_key_path(loc: tuple[Any, ...]) -> str:
-    """Render a pydantic error location as ``objects[2].scale``."""
+_ABSENT = object()
+_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "none"})
+
+
+def _is_union_step(part: Any, node: Any, names_a_key: bool) -> bool:
+    """Whether ``part`` of an error location is pydantic's name for a union member, not a key the user wrote.
+
+    A tagged union inserts its tag (``orbit`` in ``sequence.camera.orbit.angular_speed``, ``library`` in
+    ``world.hdri.library.folder``) and a plain union its member's type (``list[str]``): a step that is not a
+    key of the mapping the user wrote there (unless ``names_a_key``: the last step of a missing or unknown
+    key's error), or a type name below a plain value (a shorthand's own keys, such as ``orientation.mode``
+    for ``orientation: sideways``, stay).
+    """
+    if node is _ABSENT or isinstance(part, int):
+        return False
+    if isinstance(node, dict):
+        return part not in node and not names_a_key
+    return not isinstance(node, list) and ("[" in str(part) or part in _TYPE_NAMES)
+
+
+def format_key_path(loc: tuple[Any, ...], data: Any = _ABSENT, last_is_key: bool = True) -> str:
+    """Render a pydantic error location as ``objects[2].scale``.
+
+    With the validated ``data``, the steps pydantic adds for union members (tags, type names) are
+    left out, so the path is the one written in the recipe; ``last_is_key``: the last step names a
+    key (a missing or unknown one) even where ``data`` lacks it.
+    """
     out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif str(part).startswith(("function-", "nullable", "literal")):
+    node = data
+    for index, part in enumerate(loc):
+        if str(part).startswith(("function-", "nullable", "literal")) or _is_union_step(
+                part, node, last_is_key and index == len(loc) - 1):
             continue
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+        if isinstance(node, dict):
+            node = node.get(part, _ABSENT)
+        elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+            node = node[part]
         else:
-            out += ("." if out else "") + str(part)
+            node = _ABSENT
     return out
 
 
@@ -35,13 +65,19 @@ def _truncate(message: str, limit: int = 2 * MAX_ECHO_CHARS) -> str:
     return message if len(message) <= limit else message[:limit - 3] + "..."
 
 
-def _problems(error: ValidationError) -> list[tuple[str, str]]:
+def _problems(error: ValidationError, data: Any = _ABSENT) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
     for item in error.errors(include_url=False):
-        key = format_key_path(tuple(item["loc"]))
+        key = format_key_path(tuple(item["loc"]), data, item["type"] in ("missing", "extra_forbidden"))
         message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
+        if item["type"] == "union_tag_invalid":   # e.g. sequence.camera: trajectory: orbitt
+            context = item.get("ctx") or {}
+            field = str(context.get("discriminator", "")).strip("'")
+            key = f"{key}.{field}" if field else key
+            message = (f"unknown value {context.get('tag')!r}; use one of {context.get('expected_tags')}"
+                       if context else message)
+        elif item["type"] == "extra_forbidden":
             message = "unknown key (check the spelling; see docs/recipes.md for the allowed keys)"
         elif item["type"] == "missing":
             message = "required key is missing"
@@ -65,7 +101,7 @@ def parse_recipe(data: Any, path: str = "<recipe>", base_dir: str | os.PathLike[
     try:
         recipe = Recipe.model_validate(data, context={"base_dir": str(base_dir)})
     except ValidationError as error:
-        raise RecipeError(path, _problems(error)) from None
+        raise RecipeError(path, _problems(error, data)) from None
     except RecursionError:
         raise RecipeError(path, [("", f"nested too deeply; keep nesting under {MAX_DEPTH} levels")]) from None
     images = recipe_image_problems(recipe)   # corrupt textures/HDRIs: exit 2 before rendering

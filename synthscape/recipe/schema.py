@@ -520,10 +520,16 @@ class Recipe(RecipeModel):
                                  "(stills do not move); add one or remove the motion")
         for index, group in enumerate(self.objects):
             mode = getattr(group, "placement", None) or getattr(self.placement, "mode", "footprint")
-            if group.motion is not None and mode == "physics":
+            tossed = group.motion is not None and group.motion.physics is not None
+            if group.motion is not None and mode == "physics" and not tossed:
                 raise ValueError(f"objects[{index}].motion: this group is placed by physics (settled at rest each "
-                                 "frame), which would undo its motion; remove the motion or use placement: "
+                                 "frame), which would undo its motion; toss it instead with motion: {physics: "
+                                 "{linear_velocity, angular_velocity}}, remove the motion, or use placement: "
                                  "footprint or collision_free for it")
+            if tossed and mode != "physics":
+                raise ValueError(f"objects[{index}].motion.physics: a toss is simulated in the rigid body world, "
+                                 f"but this group is placed by {mode}; set objects[{index}].placement: physics "
+                                 "or give an analytic motion (linear_velocity, angular_velocity, path) instead")
         if self.sequence is not None and self.frames % self.sequence.frames:
             raise ValueError(f"frames ({self.frames}) must be a multiple of sequence.frames ({self.sequence.frames}): "
                              "the dataset is whole sequences; change frames or sequence.frames")

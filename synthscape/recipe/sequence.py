@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from synthscape.recipe.fields import Integer, Number, Vector
+from synthscape.recipe.physics_motion import PhysicsMotionRecipe
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True,
                      allow_inf_nan=False)
@@ -164,12 +165,20 @@ class ObjectMotionRecipe(BaseModel):
     path: list[PathKeyRecipe] = []
     """Keyframed offsets, interpolated by a Catmull-Rom spline (held linearly beyond the last key)
     and added to the constant velocities; keys in increasing ``t``."""
+    physics: PhysicsMotionRecipe | None = None
+    """A toss, for a ``placement: physics`` group: ``{linear_velocity, angular_velocity}`` at t = 0 (m/s,
+    degrees per second), then simulated in the rigid body world and recorded per frame. Excludes the
+    analytic ``linear_velocity``, ``angular_velocity`` and ``path`` above."""
 
     @model_validator(mode="after")
     def _increasing_keys(self) -> ObjectMotionRecipe:
         times = [key.t for key in self.path]
         if any(b <= a for a, b in pairwise(times)):
             raise ValueError(f"path keys need strictly increasing t; got {times}")
+        analytic = sorted({"linear_velocity", "angular_velocity", "path"} & self.model_fields_set)
+        if self.physics is not None and analytic:
+            raise ValueError(f"motion.physics (a simulated toss) excludes motion.{analytic[0]} (an analytic motion); "
+                             "give the toss's velocities inside physics: {linear_velocity, angular_velocity}")
         return self
 
 

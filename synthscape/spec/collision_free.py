@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from synthscape.io.optional import import_optional
 from synthscape.spec.camera import euler_xyz_to_matrix
 from synthscape.spec.primitive_meshes import Mesh, primitive_mesh
 from synthscape.spec.scene_spec import Matrix, ObjectSpec, Vec3
@@ -83,7 +84,7 @@ def object_mesh(key: ShapeKey) -> Mesh:
 def _smooth_solid(shape: str, scale: Vec3) -> object | None:
     """fcl's own solid for a cube (exact) or for the smooth solid around Blender's 32-segment sphere,
     cylinder or cone (at most 0.5 % of the radius larger: conservative); None: use the triangles."""
-    import fcl
+    fcl = import_optional("fcl", "python-fcl", "placement: collision_free")
 
     sx, sy, sz = (abs(float(v)) for v in scale)
     if shape == "cube":
@@ -102,7 +103,7 @@ def _scaled_geometry(key: ShapeKey, scale: Vec3) -> tuple[np.ndarray, object]:
     Building a BVH costs milliseconds in python-fcl, so the cube, sphere, cylinder and cone use
     fcl's analytic solids instead (:func:`_smooth_solid`); the rest their triangles.
     """
-    import fcl
+    fcl = import_optional("fcl", "python-fcl", "placement: collision_free")
 
     vertices, faces = object_mesh(key)
     scaled = np.ascontiguousarray(vertices * np.asarray(scale, dtype=np.float64))
@@ -120,7 +121,7 @@ class CollisionWorld:
     """The objects placed so far in one frame, as fcl collision objects in a dynamic AABB tree."""
 
     def __init__(self) -> None:
-        import fcl
+        fcl = import_optional("fcl", "python-fcl", "placement: collision_free")
 
         self._fcl = fcl
         self._manager = fcl.DynamicAABBTreeCollisionManager()
@@ -206,7 +207,7 @@ def place_collision_free(world: CollisionWorld, request: PoseRequest,
         ``(location, radius)`` (the radius of the circle about the origin holding the posed
         mesh's xy extent, for footprint-mode groups to avoid), or None when every try collides.
     """
-    import fcl
+    fcl = import_optional("fcl", "python-fcl", "placement: collision_free")
 
     scaled, geometry = _scaled_geometry(request.key, request.scale)
     rotation = euler_xyz_to_matrix(request.rotation)

@@ -21,6 +21,7 @@ from synthscape.recipe.physics import SUPPORT_DEFAULTS, PhysicsRecipe
 from synthscape.recipe.schema import ObjectGroupRecipe, Recipe, SupportRecipe
 from synthscape.spec.draft import FrameDraft, sample_material, tuple3
 from synthscape.spec.physics import BodySpec, PhysicsSpec
+from synthscape.spec.physics_motion import layout_index, toss_velocities
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec, Vec3
 from synthscape.spec.seeds import stage_rng
 from synthscape.spec.supports import DropSurface, SupportSpec, drop_surfaces
@@ -135,9 +136,10 @@ def place_dropped(draft: FrameDraft, group: ObjectGroupRecipe, key: str, instanc
     settings = recipe.physics or PhysicsRecipe()
     surface = _surface(draft.supports, ground_area(recipe), support, rng)
     drop_height = float(settings.drop_height.sample(rng))
+    location = drop_location(rng, surface, radius, drop_height, [object_sphere(o) for o in placed_objects])
     draft.bodies.append(BodySpec(instance_id=instance_id, on_failure=group.on_failure, support=support,
-                                 drop_height=drop_height, group=key))
-    return drop_location(rng, surface, radius, drop_height, [object_sphere(o) for o in placed_objects])
+                                 drop_height=drop_height, group=key, **toss_velocities(draft, group, instance_id)))
+    return location
 
 
 def physics_spec(draft: FrameDraft) -> PhysicsSpec | None:
@@ -155,7 +157,7 @@ def redrop_location(spec: SceneSpec, key: int, obj: ObjectSpec, attempt: int, ot
     assert spec.physics is not None
     body = spec.physics.body(key)
     assert body is not None
-    rng = stage_rng(spec.dataset_seed, spec.frame_index, "physics", key, attempt)
+    rng = stage_rng(spec.dataset_seed, layout_index(spec), "physics", key, attempt)
     surface = _surface(spec.supports, spec.physics.ground_area, body.support, rng)
     radius = bounding_radius(obj.bbox_min, obj.bbox_max, obj.scale)
     return drop_location(rng, surface, radius, body.drop_height, [object_sphere(o) for o in others])

@@ -34,9 +34,10 @@ from synthscape.spec.collision_free import CollisionWorld, PoseRequest, ShapeKey
 from synthscape.spec.draft import FrameDraft, PlacementError, tuple3
 from synthscape.spec.drop import bounding_radius, place_dropped, placement_mode
 from synthscape.spec.orientation import sample_orientation
+from synthscape.spec.pbr import PbrMapError
 from synthscape.spec.placement import Footprint, footprint_radius, place_footprint
 from synthscape.spec.procedural_shapes import sample_procedural
-from synthscape.spec.scene_spec import IDENTITY4, CategorySpec, Matrix, ObjectSpec, Vec3
+from synthscape.spec.scene_spec import IDENTITY4, CategorySpec, MaterialSpec, Matrix, ObjectSpec, Vec3
 from synthscape.spec.shapes import shape_bounds
 from synthscape.spec.supports import support_boxes
 
@@ -185,6 +186,19 @@ def _place_collision_free(draft: FrameDraft, group: ObjectGroupRecipe, key: str,
     return location
 
 
+def group_material(draft: FrameDraft, group: ObjectGroupRecipe, key: str, instance_id: int) -> MaterialSpec:
+    """The material of object ``instance_id`` of ``group`` (``key``: ``objects[i]``).
+
+    Raises:
+        PbrMapError: a map of the drawn texture set cannot be decoded; the message names the recipe,
+            the group's ``material.library`` and the file.
+    """
+    try:
+        return draft.material(group.material, instance_id)
+    except PbrMapError as error:
+        raise PbrMapError(f"{draft.plan.recipe_path}: {key}.{error}") from None
+
+
 def sample_group_object(draft: FrameDraft, group: ObjectGroupRecipe, key: str, category: CategorySpec | None,
                         instance_id: int, placed: Placed, rng: np.random.Generator) -> ObjectSpec | None:
     """One object of ``group``: shape, scale, rotation, position and material (None: it did not fit).
@@ -202,7 +216,7 @@ def sample_group_object(draft: FrameDraft, group: ObjectGroupRecipe, key: str, c
         return None
     obj = ObjectSpec(instance_id=instance_id, category_id=category.id, shape=choice.shape,  # type: ignore[arg-type]
                      location=location, rotation=rotation, scale=scale,
-                     material=draft.material(group.material, instance_id), mesh_path=choice.mesh_path,
+                     material=group_material(draft, group, key, instance_id), mesh_path=choice.mesh_path,
                      bbox_min=choice.bbox_min, bbox_max=choice.bbox_max, mesh_transform=choice.mesh_transform,
                      asset_hash=choice.asset_hash, source=choice.source,
                      use_asset_materials=uses_asset_materials(group, choice.shape == "mesh",

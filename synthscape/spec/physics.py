@@ -3,7 +3,8 @@
 :class:`PhysicsSpec` is filled in two steps: the sampler sets the settings and the bodies (the
 drop poses are the objects' own ``location``/``rotation``); the Blender layer's settle step
 returns a new spec whose objects hold the settled poses and whose ``physics.result`` records the
-simulated and wall time, the steps, and what was re-dropped or removed. ``meta/`` records both.
+simulated time, the steps, and what was re-dropped or removed (the wall time is logged, not kept:
+a spec is a pure function of the recipe, seed and frame). ``meta/`` records both.
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ class BodySpec:
     """Height of its lowest point above the surface at the drop, metres (re-drops reuse it)."""
     group: str = ""
     """Its group's recipe key (``objects[2]``), for messages."""
+    linear_velocity: tuple[float, float, float] | None = None
+    """A tossed body (``motion.physics``, sequences): its world velocity at t = 0, m/s; it is simulated
+    over the sequence and recorded per frame instead of settled. None: settled at rest."""
+    angular_velocity: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    """A tossed body's world angular velocity at t = 0 (axis times rate), rad/s."""
+
+    @property
+    def tossed(self) -> bool:
+        """True for a body tossed over a sequence (recorded per frame), False for one settled at rest."""
+        return self.linear_velocity is not None
 
 
 @dataclass(frozen=True)
@@ -36,8 +47,6 @@ class PhysicsResult:
     """Every body stayed below the speed thresholds for ``rest_time`` (else the time cap was hit)."""
     sim_time_s: float
     """Simulated seconds of the last attempt."""
-    wall_s: float
-    """Wall-clock seconds of the whole settle step (every attempt and the checks)."""
     steps: int
     """Simulation frames of every attempt together."""
     attempts: int = 1
@@ -89,10 +98,10 @@ class PhysicsSpec:
 def physics_from_dict(data: dict[str, Any]) -> PhysicsSpec:
     """Rebuild a :class:`PhysicsSpec` from its ``spec_to_dict`` form."""
     data = dict(data)
-    bodies = tuple(BodySpec(**b) for b in data.pop("bodies", ()))
+    bodies = tuple(_body_from_dict(b) for b in data.pop("bodies", ()))
     result = data.pop("result", None)
     if result is not None:
-        result = dict(result)
+        result = {k: v for k, v in result.items() if k != "wall_s"}  # older metas recorded the wall time
         result["redropped"] = tuple(result.get("redropped", ()))
         result["removed"] = tuple(result.get("removed", ()))
         result = PhysicsResult(**result)
@@ -100,3 +109,12 @@ def physics_from_dict(data: dict[str, Any]) -> PhysicsSpec:
     settings = {k: v for k, v in data.items() if k in names}
     settings["ground_area"] = tuple(settings.get("ground_area", (0.0, 0.0, 1.0, 1.0)))
     return PhysicsSpec(**settings, bodies=bodies, result=result)
+
+
+def _body_from_dict(data: dict[str, Any]) -> BodySpec:
+    data = dict(data)
+    if data.get("linear_velocity") is not None:
+        data["linear_velocity"] = tuple(float(v) for v in data["linear_velocity"])
+    if "angular_velocity" in data:
+        data["angular_velocity"] = tuple(float(v) for v in data["angular_velocity"])
+    return BodySpec(**data)
