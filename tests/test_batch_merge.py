@@ -117,6 +117,18 @@ def test_merge_rejects_inconsistent_categories(reference: Path, tmp_path: Path) 
         merge_dataset(out)
 
 
+def test_merge_rejects_a_frame_of_another_seed(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    shutil.copytree(reference, out)
+    meta_path = out / "meta" / "000002.json"
+    meta = json.loads(meta_path.read_text())
+    meta["dataset_seed"] = int(meta["dataset_seed"]) + 9  # same objects and categories, another run's seed
+    meta_path.write_text(json.dumps(meta))
+    remark(out, 2)
+    with pytest.raises(MergeError, match=r"000002.json: the frame was rendered with dataset seed"):
+        merge_dataset(out)
+
+
 def test_merge_writes_kitti_imagesets_when_kitti_exists(reference: Path, tmp_path: Path) -> None:
     out = tmp_path / "ds"
     shutil.copytree(reference, out)

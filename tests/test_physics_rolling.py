@@ -141,3 +141,14 @@ def test_faceted_hull_contains_the_mesh_and_stands_off_little() -> None:
     assert len(ring) == 32  # the 32-gon becomes a 16-gon prism: it rests on a side
     exact = faceted_hull(np.asarray(cylinder.vertices), max_standoff=1e-5)
     assert len(exact) == 64  # asked to stand off less: faces are added back up to the 32-gon itself
+
+
+def test_a_scaled_bottle_rests_where_its_spec_pose_puts_it(renderer) -> None:
+    """A body with its origin at its base is simulated about its centre and converted back exactly,
+    scale included: the mesh at the spec pose rests on the floor, neither sunk in nor floating."""
+    recipe = round_recipe([{"category": "bottle", "procedural": {"kind": "bottle", "height": 0.2, "radius": 0.032},
+                            "scale": [1.3, 1.3, 0.8], "count": 2}])
+    for frame in range(3):
+        spec = renderer.settle(sample_scene(recipe, 1, frame))
+        assert len(spec.objects) == 2 and spec.physics.result.attempts == 1
+        assert not independent_check(spec), f"frame {frame}: {independent_check(spec)}"

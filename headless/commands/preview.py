@@ -37,15 +37,18 @@ def _frame_names(value: str | None) -> list[str] | None:
 @click.option("--video", is_flag=True,
               help="Write one MP4 per sequence instead (RGB with boxes and track ids, flow colour wheel when "
                    "flow_fw/ exists, instances) into --out (default: DATASET/preview/).")
-@click.option("--gif", is_flag=True, help="With --video: write GIFs instead of MP4s.")
+@click.option("--gif", is_flag=True, help="Write GIF videos instead of MP4s (implies --video).")
 @click.option("--sequences", default=None, metavar="LIST",
-              help="With --video: only these sequences, comma-separated (default: every one).")
+              help="Videos of only these sequences, comma-separated (implies --video; default: every one).")
 @friendly_errors
 def preview(dataset: Path, out_png: Path | None, max_frames: int, frames: str | None, video: bool, gif: bool,
             sequences: str | None) -> None:
     """Write a contact sheet of DATASET: RGB with boxes and masks, depth, instances (or, with --video,
     one video per sequence)."""
     if video or gif or sequences is not None:
+        if frames is not None:
+            raise click.BadParameter("picks the contact sheet's frames; videos show whole sequences: "
+                                     "choose them with --sequences", param_hint="--frames")
         _videos(dataset, out_png, gif, sequences)
         return
     from synthscape.preview import write_contact_sheet

@@ -135,7 +135,7 @@ def bake_scale(obj: bpy.types.Object) -> tuple[bpy.types.Mesh, tuple[float, ...]
 def restore_scale(obj: bpy.types.Object, original: tuple[bpy.types.Mesh, tuple[float, ...]]) -> None:
     """Undo :func:`bake_scale` (and :func:`_centre_origin`) and delete the baked copy."""
     if CENTRE_KEY in obj:
-        obj.matrix_world = obj.matrix_world @ Matrix.Translation(Vector([-float(v) for v in obj[CENTRE_KEY]]))
+        obj.matrix_basis = obj.matrix_basis @ Matrix.Translation(Vector([-float(v) for v in obj[CENTRE_KEY]]))
         del obj[CENTRE_KEY]
     baked = obj.data
     obj.data, obj.scale = original
@@ -155,7 +155,7 @@ def _centre_origin(obj: bpy.types.Object, vertices: np.ndarray) -> np.ndarray:
     if float(np.abs(centre).max()) < CENTRE_MIN_OFFSET:
         return np.zeros(3)
     obj.data.transform(Matrix.Translation(Vector(-centre)))
-    obj.matrix_world = obj.matrix_world @ Matrix.Translation(Vector(centre))
+    obj.matrix_basis = obj.matrix_basis @ Matrix.Translation(Vector(centre))  # basis: fresh after bake_scale
     obj[CENTRE_KEY] = centre.tolist()
     return centre
 

@@ -79,10 +79,10 @@ def check_fragment(path: Path, frame_index: int, fragment: dict[str, Any], categ
 
 
 def check_meta_categories(out_dir: Path, frame_index: int, record: RunRecord) -> str | None:
-    """Check the frame's ``meta`` categories equal the run's; return its Blender version.
+    """Check the frame's ``meta`` categories and dataset seed equal the run's; return its Blender version.
 
     Raises:
-        MergeError: the categories differ.
+        MergeError: the categories or the seed differ.
     """
     path = frame_file(out_dir, "meta", frame_index, "json")
     if not path.is_file():
@@ -93,6 +93,11 @@ def check_meta_categories(out_dir: Path, frame_index: int, record: RunRecord) ->
     if found != expected:
         raise MergeError(f"{path}: categories {found} differ from the run's {expected} (run.json); "
                          "frames from different recipes are mixed in this folder")
+    seed = meta.get("dataset_seed")
+    if seed is not None and int(seed) != record.seed:
+        raise MergeError(f"{path}: the frame was rendered with dataset seed {seed}, but this run's seed is "
+                         f"{record.seed} (run.json); frames from different runs are mixed in this folder: "
+                         "render them again into this --out, or into a folder of their own")
     return meta.get("versions", {}).get("blender")
 
 

@@ -95,7 +95,9 @@ def _model(cls: type[_AssetModel], raw: Any, what: str) -> Any:
     try:
         return cls.model_validate(raw)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or what}: {e['msg']}"
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or what}: "
+                             + (f"unknown key (check the spelling; allowed: {', '.join(cls.model_fields)})"
+                                if e["type"] == "extra_forbidden" else e["msg"])
                              for e in error.errors(include_url=False))
         raise ValueError(f"{what}: {problems}") from None
 

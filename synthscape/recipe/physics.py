@@ -79,8 +79,8 @@ class PhysicsRecipe(BaseModel):
     linear_damping: float = Field(default=0.1, ge=0, le=1)
     """Fraction of a body's linear velocity lost per second (air drag)."""
     angular_damping: float = Field(default=0.3, ge=0, le=1)
-    """Fraction of a body's angular velocity lost per second (Bullet has no rolling friction: this is what
-    stops round objects rolling)."""
+    """Fraction of a body's angular velocity lost per second. Round bodies (cans, bottles) need no more
+    to come to rest: they collide as a faceted hull (``objects[i].collision``) that rests on a face."""
 
 
 class SupportShapeRecipe(BaseModel):

@@ -8,17 +8,26 @@ converts them to radians for the spec.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from synthscape.recipe.assets import MeshLibraryField, NormalizeRecipe, check_group_assets
+from synthscape.recipe.base import RecipeModel
 from synthscape.recipe.bop import BopRecipe
 from synthscape.recipe.lens import DistortionRecipe
 from synthscape.recipe.hdri import HdriFile, HdriLibraryRecipe
 from synthscape.recipe.lidar import LidarRecipe
-from synthscape.recipe.material_library import MaterialLibraryBase
+from synthscape.recipe.material import (  # noqa: F401 - part of the schema
+    IMAGE_SUFFIXES,
+    GeneratedTextureRecipe,
+    ImageTextureRecipe,
+    MaterialLibraryRecipe,
+    MaterialRecipe,
+    NoiseRecipe,
+    TextureChoice,
+    TextureMappingRecipe,
+)
 from synthscape.recipe.optics import OpticsRecipe
 from synthscape.recipe.orientation import OrientationRecipe
 from synthscape.recipe.procedural import ProceduralField
@@ -26,133 +35,19 @@ from synthscape.recipe.physics import (CollisionShape, PhysicsFailure, PhysicsRe
                                        mesh_watertight_problem)
 from synthscape.recipe.rig import RigRecipe, check_camera_name
 from synthscape.recipe.sequence import ObjectMotionRecipe, SequenceRecipe
-from synthscape.recipe.fields import (Color, ExistingFile, Integer, KittiType, MeshFile, NonBlankName, Number,
+from synthscape.recipe.fields import (Color, Integer, KittiType, MeshFile, NonBlankName, Number,
                                       Scale, Vector)
-from synthscape.textures.recipe import TextureRecipe
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb", ".gltf", ".stl")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".webp")
 
 Primitive = Literal["cube", "sphere", "cylinder", "cone", "torus", "monkey"]
 GEOMETRY_KEYS = ("shape", "mesh", "meshes", "procedural")
 """What an object group is made of: exactly one of these keys per group."""
 
 
-class RecipeModel(BaseModel):
-    """Base for recipe sections: frozen, unknown keys rejected, field docstrings kept."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              validate_default=True, allow_inf_nan=False)
-
-
-class TextureMappingRecipe(RecipeModel):
-    """How a texture is laid on a surface."""
-
-    projection: Literal["box", "uv"] = "box"
-    """``box``: tri-planar projection in object space; ``uv``: the mesh's UV map."""
-    scale: Number(gt=0) = 1.0
-    """Repeats per metre (box) or per UV unit."""
-    rotation: Number() = 0.0
-    """Rotation about the surface normal, degrees."""
-    offset: Vector(2) = [0.0, 0.0]
-    """Offset in texture units."""
-
-
-class ImageTextureRecipe(RecipeModel):
-    """An image file used as the base-colour texture."""
-
-    source: Literal["file"] = "file"
-    """Where the image comes from."""
-    path: ExistingFile(*IMAGE_SUFFIXES)
-    """Image file, relative to the recipe's folder."""
-    mapping: TextureMappingRecipe = TextureMappingRecipe()
-    """Projection, scale, rotation and offset of the texture."""
-
-
-class GeneratedTextureRecipe(TextureRecipe):
-    """A texture pool from a provider: ``openai`` (or a compatible server), ``procedural``, ``folder``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              validate_default=True, allow_inf_nan=False)
-    source: Literal["openai", "procedural", "folder"] = "procedural"
-    """Provider of the pool; ``procedural`` works offline with no key."""
-    mapping: TextureMappingRecipe = TextureMappingRecipe()
-    """Projection, scale, rotation and offset of the texture (distributions allowed)."""
-
-    @field_validator("folder")
-    @classmethod
-    def _resolve_folder(cls, value: Path | None, info: ValidationInfo) -> Path | None:
-        if value is None:
-            return None
-        folder = value.expanduser()
-        folder = folder if folder.is_absolute() else Path((info.context or {}).get("base_dir", ".")) / folder
-        if not folder.is_dir():
-            raise ValueError(f"folder not found: {folder} (paths are relative to the recipe's folder)")
-        return folder.resolve()
-
-
-def _texture_kind(value: Any) -> str:
-    source = value.get("source") if isinstance(value, dict) else getattr(value, "source", None)
-    if source is None and isinstance(value, dict):
-        source = "file" if "path" in value else "procedural"
-    return "file" if source == "file" else "generated"
-
-
-TextureChoice = Annotated[
-    Annotated[ImageTextureRecipe, Tag("file")] | Annotated[GeneratedTextureRecipe, Tag("generated")],
-    Discriminator(_texture_kind)]
-
-
-class MaterialLibraryRecipe(MaterialLibraryBase):
-    """A folder of PBR texture sets (ambientCG / Poly Haven layout); each object gets one set."""
-
-    mapping: TextureMappingRecipe = TextureMappingRecipe()
-    """Projection (``box`` or ``uv``), scale, rotation and offset of every map of the set (drawn per object)."""
-
-
 HdriChoice = Annotated[
     Annotated[HdriFile, Tag("file")] | Annotated[HdriLibraryRecipe, Tag("library")],
     Discriminator(lambda value: "library" if isinstance(value, (dict, HdriLibraryRecipe)) else "file")]
-
-
-class NoiseRecipe(RecipeModel):
-    """Procedural noise mixed into the base colour."""
-
-    scale: Number(gt=0) = 5.0
-    """Noise frequency (Blender Noise Texture scale)."""
-    strength: Number(ge=0, le=1) = 0.3
-    """How strongly the noise modulates the base colour."""
-
-
-class MaterialRecipe(RecipeModel):
-    """A Principled BSDF material."""
-
-    base_color: Color = [0.8, 0.8, 0.8]
-    """Linear RGB in [0, 1]: ``[r, g, b]`` (each may be a distribution) or ``{choice: [[r, g, b], ...]}``."""
-    roughness: Number(ge=0, le=1) = 0.5
-    """Principled BSDF roughness."""
-    metallic: Number(ge=0, le=1) = 0.0
-    """Principled BSDF metallic."""
-    texture: TextureChoice | None = None
-    """A texture multiplied into the base colour: an image file (``source: file``, ``path``) or a
-    generated pool (``source: openai|procedural|folder``, see the textures section)."""
-    noise: NoiseRecipe | None = None
-    """Procedural noise mixed into the base colour."""
-    library: MaterialLibraryRecipe | None = None
-    """A folder of PBR texture sets, one drawn per object (``{folder, pattern}``): colour (tinted by
-    ``base_color``), roughness, normal, metalness, displacement (as bump) and AO maps. Not with ``texture``."""
-    lidar_reflectivity: float | None = Field(default=None, ge=0.0, le=1.0)
-    """LiDAR reflectivity in [0, 1] (a Lambertian target of that reflectivity at the sensor's
-    wavelength); None = from base colour, metallic and roughness."""
-    retroreflective: bool = False
-    """Retro-reflective sheeting (signs, number plates): a strong LiDAR return near normal
-    incidence that falls off only weakly with angle."""
-
-    @model_validator(mode="after")
-    def _texture_or_library(self) -> MaterialRecipe:
-        if self.texture is not None and self.library is not None:
-            raise ValueError("give either 'texture' (one image or a pool) or 'library' (PBR texture sets), not both")
-        return self
 
 
 class CategoryRecipe(RecipeModel):
@@ -231,7 +126,10 @@ class ObjectGroupRecipe(RecipeModel):
     settled by a rigid body simulation, see ``physics``)."""
     collision: CollisionShape = "convex_hull"
     """Collision shape in the physics simulation: ``convex_hull``, ``decomposition`` (convex pieces by
-    CoACD, for concave objects; needs a watertight mesh), ``mesh`` (the triangles) or ``box``."""
+    CoACD, for concave objects; needs a watertight mesh), ``mesh`` (the triangles) or ``box``. The convex
+    hull of a cylinder, a cone or a mesh collides as a faceted hull around it (faces about 20 degrees
+    apart: a round cross-section gets 16 sides; at most ``physics.contact_tolerance / 2`` off the mesh,
+    else the exact hull), so that round bodies such as cans and bottles rest instead of rolling."""
     on_failure: PhysicsFailure = "redrop"
     """After settling, an object that interpenetrates another, floats or fell through: ``redrop`` it
     (up to ``physics.max_redrops`` times, then remove it with a warning), ``remove`` it with a warning,
@@ -526,13 +424,18 @@ class Recipe(RecipeModel):
                                  "frame), which would undo its motion; toss it instead with motion: {physics: "
                                  "{linear_velocity, angular_velocity}}, remove the motion, or use placement: "
                                  "footprint or collision_free for it")
+            if group.motion is not None and not group.label and not tossed:
+                raise ValueError(f"objects[{index}].motion: distractors (label: false) stay where they are placed; "
+                                 "an analytic motion would be ignored: remove the motion, or label the group")
             if tossed and mode != "physics":
                 raise ValueError(f"objects[{index}].motion.physics: a toss is simulated in the rigid body world, "
                                  f"but this group is placed by {mode}; set objects[{index}].placement: physics "
                                  "or give an analytic motion (linear_velocity, angular_velocity, path) instead")
         if self.sequence is not None and self.frames % self.sequence.frames:
-            raise ValueError(f"frames ({self.frames}) must be a multiple of sequence.frames ({self.sequence.frames}): "
-                             "the dataset is whole sequences; change frames or sequence.frames")
+            given = "" if "frames" in self.model_fields_set else ", the default: the recipe sets none"
+            raise ValueError(f"frames ({self.frames}{given}) must be a multiple of sequence.frames "
+                             f"({self.sequence.frames}): the dataset is whole sequences; change frames or "
+                             "sequence.frames")
 
     def materials(self) -> list[MaterialRecipe]:
         """Every material the recipe declares (object groups, then the ground)."""

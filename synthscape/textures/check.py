@@ -55,6 +55,9 @@ def check_image_bytes(data: bytes, what: str = "image") -> tuple[int, int]:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             pixels = np.asarray(image)
+    except Image.UnidentifiedImageError:   # its text is the repr of our BytesIO (a memory address)
+        raise UnreadableImageError(f"{what} is not a readable image (not PNG, JPEG, WebP or TIFF data, "
+                                   "or damaged)") from None
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise UnreadableImageError(f"{what} is not a readable image ({exc})") from None
     return _finite_size(pixels, what)

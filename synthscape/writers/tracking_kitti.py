@@ -113,7 +113,8 @@ def _write_sequence(root: Path, sequence: int, frames: Any) -> tuple[list[Path],
     """``label_02/SSSS.txt`` streamed from the sequence's records, then ``calib/SSSS.txt``.
 
     Returns:
-        The two paths and the number of frames.
+        The two paths and the sequence's frame count: its last step + 1 (the devkit indexes its
+        labels by frame number, so a partial merge with a gap still counts the frames it spans).
     """
     name, calib, count = sequence_name(sequence), None, 0
     label = root / "training" / "label_02" / f"{name}.txt"
@@ -126,7 +127,7 @@ def _write_sequence(root: Path, sequence: int, frames: Any) -> tuple[list[Path],
                                  f"changes within sequence {sequence}; KITTI tracking has one calib per "
                                  "sequence: keep the intrinsics and the LiDAR mount fixed in a sequence")
             out.writelines(f"{row}\n" for row in record["rows"])
-            count += 1
+            count = max(count, int(record["step"]) + 1)
     return [label, write_text_atomic(root / "training" / "calib" / f"{name}.txt", calib or "")], count
 
 
