@@ -14,6 +14,7 @@ at 0. The spec's location, rotation and scale pose that frame as one object.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 from collections.abc import Callable
@@ -74,6 +75,9 @@ class BlendGeometry:
 
 
 _READERS: dict[str, BlendReader] = {}
+# Blender 4.2's bpy crashes the interpreter at exit (SIGSEGV) when a Blender-side function, whose
+# globals hold bpy, outlives the module teardown in this registry: drop it before teardown.
+atexit.register(_READERS.clear)
 
 
 def register_blend_reader(reader: BlendReader, name: str = "blender") -> None:

@@ -158,6 +158,19 @@ Color = Vector(3, ge=0.0, le=1.0)
 """Linear RGB in [0, 1]: ``[r, g, b]`` (each may be a distribution) or ``{choice: [[r, g, b], ...]}``."""
 
 
+def existing_folder(value: Path | str, info: ValidationInfo) -> Path:
+    """A recipe's folder path (``~`` expanded, relative to the recipe's folder), resolved.
+
+    Raises:
+        ValueError: no such folder (the message says where it looked).
+    """
+    folder = Path(value).expanduser()
+    folder = folder if folder.is_absolute() else Path((info.context or {}).get("base_dir", ".")) / folder
+    if not folder.is_dir():
+        raise ValueError(f"folder not found: {folder} (paths are relative to the recipe's folder)")
+    return folder.resolve()
+
+
 def _resolve_existing_path(suffixes: tuple[str, ...]) -> Callable[[str | None, ValidationInfo], str | None]:
     def validate(value: str | None, info: ValidationInfo) -> str | None:
         if value is None:

@@ -17,7 +17,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, PrivateAttr, TypeAd
 
 from synthscape.assets.hdri import (BuiltinHdrisMissing, HdriError, builtin_hdri_paths, check_builtin_names,
                                     folder_hdris)
-from synthscape.recipe.fields import ExistingFile
+from synthscape.recipe.fields import ExistingFile, existing_folder
 
 
 log = logging.getLogger("synthscape.recipe")
@@ -72,13 +72,7 @@ class HdriLibraryRecipe(BaseModel):
     @field_validator("folder")
     @classmethod
     def _resolve_folder(cls, value: Path | None, info: ValidationInfo) -> Path | None:
-        if value is None:
-            return None
-        folder = value.expanduser()
-        folder = folder if folder.is_absolute() else Path((info.context or {}).get("base_dir", ".")) / folder
-        if not folder.is_dir():
-            raise ValueError(f"folder not found: {folder} (paths are relative to the recipe's folder)")
-        return folder.resolve()
+        return None if value is None else existing_folder(value, info)
 
     @field_validator("files")
     @classmethod

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from synthscape.recipe.base import RecipeModel
-from synthscape.recipe.fields import Color, ExistingFile, Number, Vector
+from synthscape.recipe.fields import Color, ExistingFile, Number, Vector, existing_folder
 from synthscape.recipe.material_library import MaterialLibraryBase
 from synthscape.textures.recipe import TextureRecipe
 
@@ -53,13 +53,7 @@ class GeneratedTextureRecipe(TextureRecipe):
     @field_validator("folder")
     @classmethod
     def _resolve_folder(cls, value: Path | None, info: ValidationInfo) -> Path | None:
-        if value is None:
-            return None
-        folder = value.expanduser()
-        folder = folder if folder.is_absolute() else Path((info.context or {}).get("base_dir", ".")) / folder
-        if not folder.is_dir():
-            raise ValueError(f"folder not found: {folder} (paths are relative to the recipe's folder)")
-        return folder.resolve()
+        return None if value is None else existing_folder(value, info)
 
 
 def _texture_kind(value: Any) -> str:

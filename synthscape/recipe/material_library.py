@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from synthscape.assets.materials import MaterialLibraryError, PbrSet, discover_pbr_sets
-from synthscape.recipe.fields import Number
+from synthscape.recipe.fields import Number, existing_folder
 
 
 class MaterialLibraryBase(BaseModel):
@@ -52,11 +52,7 @@ class MaterialLibraryBase(BaseModel):
     @field_validator("folder")
     @classmethod
     def _resolve_folder(cls, value: Path, info: ValidationInfo) -> Path:
-        folder = value.expanduser()
-        folder = folder if folder.is_absolute() else Path((info.context or {}).get("base_dir", ".")) / folder
-        if not folder.is_dir():
-            raise ValueError(f"folder not found: {folder} (paths are relative to the recipe's folder)")
-        return folder.resolve()
+        return existing_folder(value, info)
 
     @model_validator(mode="after")
     def _discover(self) -> MaterialLibraryBase:

@@ -189,23 +189,37 @@ def _amodal_px(buffers: FrameBuffers, instance_id: int) -> int:
     return int(seen.amodal_px or 0) if seen is not None else 0
 
 
-def kitti_labels(spec: SceneSpec, buffers: FrameBuffers, min_height_px: float | None = None) -> list[str]:
-    """The label_2 rows of a frame: objects with a ``kitti_type`` that are visible.
+@dataclass(frozen=True)
+class KittiObject:
+    """A visible object with a KITTI type, as both KITTI label files describe it."""
+
+    obj: ObjectSpec
+    kitti_type: str
+    rect: tuple[float, ...]
+    """The visible 2D box (x1, y1, x2, y2), from the instance mask."""
+    box: KittiBox
+    truncation: float
+    """Fraction of the projected 3D box outside the image."""
+    occluded: int
+    """KITTI occlusion level from the visible and amodal pixel counts (3: unknown)."""
+
+
+def kitti_objects(spec: SceneSpec, buffers: FrameBuffers,
+                  min_height_px: float | None = None) -> tuple[list[KittiObject], list[tuple[float, ...]]]:
+    """The frame's visible objects with a ``kitti_type`` in spec order, and the DontCare boxes.
 
     Args:
         spec: the frame.
         buffers: its render; ``instance`` gives the visible masks and 2D boxes, and
             ``visibility`` (sensors stage) the amodal footprint for the occlusion level
             (level 3, unknown, without it).
-        min_height_px: visible boxes lower than this become DontCare (written last);
-            default :func:`default_min_height_px`.
-
-    Returns:
-        Lines without newlines, objects in spec order, then DontCare rows.
+        min_height_px: visible boxes lower than this become DontCare; default
+            :func:`default_min_height_px`.
     """
     min_h = default_min_height_px(buffers.height) if min_height_px is None else min_height_px
     kitti_type = {c.id: c.kitti_type for c in spec.categories}
-    rows, dontcare = [], []
+    K = np.asarray(spec.camera.K)
+    found, dontcare = [], []
     for obj in spec.objects:
         ktype = kitti_type.get(obj.category_id)
         visible = buffers.instance == obj.instance_id
@@ -213,14 +227,20 @@ def kitti_labels(spec: SceneSpec, buffers: FrameBuffers, min_height_px: float | 
             continue
         rect = tuple(float(v) for v in mask_rect(visible))
         if rect[3] - rect[1] < min_h:
-            dontcare.append(dontcare_line(rect))
+            dontcare.append(rect)
             continue
         box = kitti_box(spec, obj)
-        trunc = truncation(projected_rect(box.corners, np.asarray(spec.camera.K)),
-                           buffers.width, buffers.height)
+        trunc = truncation(projected_rect(box.corners, K), buffers.width, buffers.height)
         occ = occlusion_level(int(visible.sum()), _amodal_px(buffers, obj.instance_id))
-        rows.append(label_line(ktype, trunc, occ, box, rect))
-    return rows + dontcare
+        found.append(KittiObject(obj, ktype, rect, box, trunc, occ))
+    return found, dontcare
+
+
+def kitti_labels(spec: SceneSpec, buffers: FrameBuffers, min_height_px: float | None = None) -> list[str]:
+    """The label_2 rows of a frame (:func:`kitti_objects`): objects in spec order, then DontCare rows."""
+    found, dontcare = kitti_objects(spec, buffers, min_height_px)
+    return ([label_line(k.kitti_type, k.truncation, k.occluded, k.box, k.rect) for k in found]
+            + [dontcare_line(rect) for rect in dontcare])
 
 
 def _write_image(path: Path, out_dir: Path, frame_index: int, buffers: FrameBuffers) -> Path:

@@ -32,10 +32,9 @@ import numpy as np
 
 from synthscape.buffers import FrameBuffers
 from synthscape.io.atomic import atomic_path, write_text_atomic
-from synthscape.spec.projection import mask_rect, projected_rect, truncation
 from synthscape.spec.scene_spec import SceneSpec
-from synthscape.writers.kitti import (TR_IMU_TO_VELO, default_min_height_px, dontcare_line, kitti_box, label_line,
-                                      occlusion_level, projection_p2, projection_p3, velo_to_cam)
+from synthscape.writers.kitti import (TR_IMU_TO_VELO, dontcare_line, kitti_objects, label_line, projection_p2,
+                                      projection_p3, velo_to_cam)
 from synthscape.writers.registry import FinalizeContext, OutputFormat, register_output
 from synthscape.writers.tracks import TrackError, frame_record, link_rgb, sequence_name, sequences, write_record
 
@@ -58,11 +57,6 @@ def tracking_calib(spec: SceneSpec) -> str:
                    for key, m in rows)
 
 
-def _amodal_px(buffers: FrameBuffers, instance_id: int) -> int:
-    seen = (buffers.visibility or {}).get(instance_id)
-    return int(seen.amodal_px or 0) if seen is not None else 0
-
-
 def tracking_rows(spec: SceneSpec, buffers: FrameBuffers, min_height_px: float | None = None) -> list[str]:
     """The ``label_02`` rows of one frame: visible objects with a ``kitti_type``, then DontCare rows.
 
@@ -71,25 +65,13 @@ def tracking_rows(spec: SceneSpec, buffers: FrameBuffers, min_height_px: float |
         buffers: its render (``instance``) and sensors-stage ``visibility`` (occlusion level).
         min_height_px: lower visible boxes become DontCare; default KITTI's 25 px at 375 px.
     """
-    min_h = default_min_height_px(buffers.height) if min_height_px is None else min_height_px
-    kitti_type = {c.id: c.kitti_type for c in spec.categories}
-    step, K = spec.frame_clock().step, np.asarray(spec.camera.K)
-    rows, dontcare = [], []
-    for obj in spec.objects:
-        ktype = kitti_type.get(obj.category_id)
-        visible = buffers.instance == obj.instance_id
-        if not ktype or not visible.any():
-            continue
-        rect = tuple(float(v) for v in mask_rect(visible))
-        if rect[3] - rect[1] < min_h:
-            dontcare.append(f"{step} -1 {dontcare_line(rect)}")
-            continue
-        box = kitti_box(spec, obj)
-        level = truncation_level(truncation(projected_rect(box.corners, K), buffers.width, buffers.height))
-        occluded = occlusion_level(int(visible.sum()), _amodal_px(buffers, obj.instance_id))
-        _, _, tail = label_line(ktype, 0.0, occluded, box, rect).split(" ", 2)  # from the occlusion on
-        rows.append(f"{step} {obj.instance_id} {ktype} {level} {tail}")
-    return rows + dontcare
+    step = spec.frame_clock().step
+    found, dontcare = kitti_objects(spec, buffers, min_height_px)
+    rows = []
+    for k in found:
+        _, _, tail = label_line(k.kitti_type, 0.0, k.occluded, k.box, k.rect).split(" ", 2)  # from the occlusion on
+        rows.append(f"{step} {k.obj.instance_id} {k.kitti_type} {truncation_level(k.truncation)} {tail}")
+    return rows + [f"{step} -1 {dontcare_line(rect)}" for rect in dontcare]
 
 
 def write_kitti_tracking(out_dir: str | os.PathLike[str], spec: SceneSpec, buffers: FrameBuffers,
