@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from synthscape.assets.cache import file_sha256
+from synthscape.assets.side_files import mesh_side_files
 
 BLENDER_DATAFILES = "datafiles"
 MANIFESTS = ("assets.json", "assets.yaml", "assets.yml")
@@ -187,6 +188,11 @@ def _record(use: _Use, root: Path) -> dict[str, Any]:
                            for name, path in use.files.items()]
     else:
         record["sha256"] = _sha256(main) or use.sha256
+    if use.kind == "mesh":
+        side = mesh_side_files(main)
+        if side:  # an OBJ's .mtl and maps, a glTF's buffers and images: each with its own licence
+            record["files"] = [{"role": role, "path": shown_path(path, root), "sha256": _sha256(str(path)),
+                                "license": find_license(path, root)[0]} for role, path in side]
     return record
 
 
