@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synthscape.lidar.mesh import box_corners, object_to_world
+from synthscape.lidar.mesh import box_corners
+from synthscape.spec.camera import object_to_world
 from synthscape.lidar.raycast import Open3DRaycaster
 
 pytestmark = pytest.mark.blender

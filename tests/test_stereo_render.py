@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from synthscape.io.images import read_exr, read_png
-from synthscape.lidar.mesh import object_to_world
+from synthscape.spec.camera import object_to_world
 from synthscape.pipeline import render_dataset
 from synthscape.plan import RenderJob
 from synthscape.spec.rig import stereo_pair

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthscape.buffers import SceneMesh
-from synthscape.spec.camera import euler_xyz_to_matrix
+from synthscape.spec.camera import object_to_world
 from synthscape.spec.scene_spec import MaterialSpec, SceneSpec
 
 _CUBE_FACES = np.array([[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
@@ -71,15 +71,6 @@ def box_corners(bbox_min: Sequence[float], bbox_max: Sequence[float]) -> np.ndar
     (x0, y0, z0), (x1, y1, z1) = bbox_min, bbox_max
     return np.array([[x0, y0, z0], [x1, y0, z0], [x1, y1, z0], [x0, y1, z0],
                      [x0, y0, z1], [x1, y0, z1], [x1, y1, z1], [x0, y1, z1]], dtype=np.float64)
-
-
-def object_to_world(location: Sequence[float], rotation: Sequence[float],
-                    scale: Sequence[float]) -> np.ndarray:
-    """(4, 4) object-to-world matrix: translate @ rotate (XYZ Euler) @ scale."""
-    out = np.eye(4)
-    out[:3, :3] = euler_xyz_to_matrix(tuple(rotation)) @ np.diag(np.asarray(scale, dtype=np.float64))
-    out[:3, 3] = location
-    return out
 
 
 def box_mesh(corners_world: np.ndarray, instance_id: int, reflectivity: float,

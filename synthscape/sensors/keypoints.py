@@ -15,7 +15,8 @@ from collections.abc import Callable
 import numpy as np
 
 from synthscape.buffers import BOX_KEYPOINT_NAMES, FrameBuffers, ObjectKeypoints, SceneMesh
-from synthscape.lidar.mesh import box_corners, object_to_world
+from synthscape.lidar.mesh import box_corners
+from synthscape.spec.camera import object_to_world
 from synthscape.lidar.raycast import RaycastBackend, default_raycaster
 from synthscape.spec.lens import project_in_view
 from synthscape.spec.projection import NEAR_PLANE_M, image_extent, world_to_camera_points

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -107,3 +108,12 @@ def aim_euler(position: np.ndarray, target: np.ndarray,
     # Blender local axes: x = right, y = up = -down, z = -forward.
     blender_to_world = np.stack([cv[0], -cv[1], -cv[2]], axis=1)
     return matrix_to_euler_xyz(blender_to_world)
+
+
+def object_to_world(location: Sequence[float], rotation: Sequence[float],
+                    scale: Sequence[float]) -> np.ndarray:
+    """(4, 4) object-to-world matrix: translate @ rotate (XYZ Euler) @ scale."""
+    out = np.eye(4)
+    out[:3, :3] = euler_xyz_to_matrix(tuple(rotation)) @ np.diag(np.asarray(scale, dtype=np.float64))
+    out[:3, 3] = location
+    return out

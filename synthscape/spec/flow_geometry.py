@@ -15,17 +15,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from synthscape.spec.camera import euler_xyz_to_matrix
+from synthscape.spec.camera import object_to_world
 from synthscape.spec.projection import PIXEL_CENTER
 from synthscape.spec.scene_spec import CameraSpec, MotionSpec, ObjectSpec, PoseSpec, SceneSpec
 
-
-def pose_matrix(location: Sequence[float], rotation: Sequence[float]) -> np.ndarray:
-    """(4, 4) object-to-world transform of a location and an XYZ Euler rotation (no scale)."""
-    matrix = np.eye(4)
-    matrix[:3, :3] = euler_xyz_to_matrix(tuple(float(r) for r in rotation))  # type: ignore[arg-type]
-    matrix[:3, 3] = np.asarray(location, dtype=np.float64)
-    return matrix
+UNIT_SCALE = (1.0, 1.0, 1.0)
+"""Poses move points rigidly: the transform between two instants leaves the scale out."""
 
 
 def view_world_to_camera(camera: CameraSpec, rig_world_to_camera: Sequence[Sequence[float]]) -> np.ndarray:
@@ -37,13 +32,13 @@ def object_motions(objects: Sequence[ObjectSpec], motion: MotionSpec,
                    direction: str) -> dict[int, np.ndarray]:
     """Per moving instance, the (4, 4) world transform taking its points now to ``direction``
     (``next`` or ``previous``) frame: ``T_other @ inv(T_now)``."""
-    now = {o.instance_id: pose_matrix(o.location, o.rotation) for o in objects}
+    now = {o.instance_id: object_to_world(o.location, o.rotation, UNIT_SCALE) for o in objects}
     out: dict[int, np.ndarray] = {}
     for moving in motion.objects:
         if moving.instance_id not in now:
             continue
         pose: PoseSpec = moving.next if direction == "next" else moving.previous
-        out[moving.instance_id] = pose_matrix(pose.location, pose.rotation) @ np.linalg.inv(now[moving.instance_id])
+        out[moving.instance_id] = object_to_world(pose.location, pose.rotation, UNIT_SCALE) @ np.linalg.inv(now[moving.instance_id])
     return out
 
 
@@ -133,5 +128,5 @@ def spec_flow(spec: SceneSpec, depth: np.ndarray, instance: np.ndarray,
                       instance, transforms)
 
 
-__all__ = ["backproject", "object_motions", "pose_matrix", "rigid_flow", "spec_flow", "view_world_to_camera",
+__all__ = ["backproject", "object_motions", "rigid_flow", "spec_flow", "view_world_to_camera",
            "visible_in_other"]

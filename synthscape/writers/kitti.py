@@ -33,7 +33,8 @@ from synthscape.errors import SynthscapeError
 from synthscape.io.atomic import write_atomic, write_bytes_atomic, write_text_atomic
 from synthscape.io.images import linear_to_srgb8, write_png
 from synthscape.lidar.io import scan_to_bin
-from synthscape.lidar.mesh import box_corners, object_to_world
+from synthscape.lidar.mesh import box_corners
+from synthscape.spec.camera import object_to_world
 from synthscape.spec.projection import mask_rect, projected_rect, projection_from_k, truncation
 from synthscape.spec.rig import VELO_TO_CAM_AXES, StereoPair, stereo_pair
 from synthscape.spec.scene_spec import ObjectSpec, SceneSpec
